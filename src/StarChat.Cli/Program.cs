@@ -1,0 +1,3 @@
+using StarChat.Cli;
+
+return await StarChatCli.RunAsync(args);

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using StarChat.Cli.Commands;
+
+namespace StarChat.Cli;
+
+/// <summary>The command tree: every command is defined in its own file under Commands/ and registered here.</summary>
+internal static class StarChatCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("StarChat.NET: run, serve, evaluate and fine-tune StarCoder-family coding assistants.");
+        foreach (var command in Commands())
+            root.Subcommands.Add(command);
+        return root;
+    }
+
+    private static IEnumerable<Command> Commands()
+    {
+        yield return TokenizeCommand.Create();
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
+}
