@@ -5,3 +5,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # NuGet packages come from the registry served here; a restore up front gives one clear error if it fails.
 dotnet restore StarChat.slnx --nologo -v quiet
+
+# Hugging Face tokenizers (Rust, through its Node binding): the live reference in the tokenizer tests and benchmark.
+if command -v npm >/dev/null 2>&1; then
+    (cd bench/tokenizer && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+else
+    echo "install: npm not found; the tokenizer reference tests need Node.js and npm" >&2
+    exit 1
+fi

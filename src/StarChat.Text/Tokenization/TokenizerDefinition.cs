@@ -33,7 +33,10 @@ public sealed record TokenizerDefinition
     /// <summary>End-of-sequence token id (StarCoder: 0, <c>&lt;|endoftext|&gt;</c>).</summary>
     public int? EosTokenId { get; init; }
 
-    /// <summary>Unknown token id, if any.</summary>
+    /// <summary>
+    /// The BPE model's own <c>unk_token</c>: a byte with no symbol in the vocabulary becomes this id. Null (StarCoder)
+    /// drops such bytes, as Hugging Face does; a tokenizer_config <c>unk_token</c> does not change that.
+    /// </summary>
     public int? UnkTokenId { get; init; }
 
     /// <summary>Padding token id, if any.</summary>

@@ -50,7 +50,6 @@ public static class TokenizerFiles
         {
             BosTokenId = Id(definition, config.BosToken) ?? definition.BosTokenId,
             EosTokenId = Id(definition, config.EosToken) ?? definition.EosTokenId,
-            UnkTokenId = definition.UnkTokenId ?? Id(definition, config.UnkToken),
             PadTokenId = Id(definition, config.PadToken) ?? definition.PadTokenId,
         };
         return (definition, config);
