@@ -11,7 +11,7 @@ namespace StarChat.Text.Chat;
 /// </code>
 /// The system block is always written, even when empty; the inference form ends with <c>&lt;|assistant|&gt;</c> and no newline.
 /// </summary>
-public sealed record DialogueTemplate
+public sealed record DialogueTemplate : IChatFormat
 {
     /// <summary>The StarChat alpha/beta template: empty default system prompt and the four chat tokens.</summary>
     public static DialogueTemplate StarChat { get; } = new();
@@ -30,6 +30,16 @@ public sealed record DialogueTemplate
 
     /// <summary><c>end_token</c>: closes every turn; generation stops on it.</summary>
     [JsonPropertyName("end_token")] public string EndToken { get; init; } = "<|end|>";
+
+    /// <inheritdoc />
+    public string Name => "starchat";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> StopStrings => [EndToken];
+
+    /// <inheritdoc />
+    public IReadOnlyList<PromptSegment> Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+        => addGenerationPrompt ? Inference(messages) : Training(messages);
 
     /// <summary>Reads a <c>dialogue_template.json</c>.</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON or lacks a token; the message names the file.</exception>
