@@ -1,0 +1,60 @@
+using System.Text.Json;
+using StarChat.Engine.Tensors;
+using StarChat.Text.Tokenization;
+
+namespace StarChat.Cli;
+
+/// <summary>Turns the library's exceptions into one clear line on stderr and an exit code, in one place.</summary>
+internal static class CliErrors
+{
+    /// <summary>Runs a command body; known failures become <c>error: …</c> and <see cref="ExitCodes.BadInput"/>.</summary>
+    public static int Run(CliContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (Classify(e) is { } exitCode)
+        {
+            return context.Fail(exitCode, Message(e), Hint(e));
+        }
+    }
+
+    /// <summary>Async variant of <see cref="Run"/>.</summary>
+    public static async Task<int> RunAsync(CliContext context, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e) when (Classify(e) is { } exitCode)
+        {
+            return context.Fail(exitCode, Message(e), Hint(e));
+        }
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" suffix .NET adds to argument exceptions.</summary>
+    private static string Message(Exception e)
+        => e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+
+    private static int? Classify(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => ExitCodes.BadInput,
+        TokenizerFormatException or InvalidDataException or FormatException or JsonException => ExitCodes.BadInput,
+        MissingWeightException or WeightShapeException => ExitCodes.BadInput,
+        ArgumentException or NotSupportedException => ExitCodes.BadInput,
+        UnauthorizedAccessException or IOException => ExitCodes.Failure,
+        _ => null,
+    };
+
+    private static string? Hint(Exception e) => e switch
+    {
+        MissingWeightException or WeightShapeException => "`starchat info <model>` lists the tensors the file holds",
+        TokenizerFormatException => "a model folder needs tokenizer.json (or vocab.json + merges.txt); GGUF files carry their own",
+        _ => null,
+    };
+}
