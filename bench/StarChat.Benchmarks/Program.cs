@@ -1,4 +1,10 @@
 using BenchmarkDotNet.Running;
+using StarChat.Benchmarks;
 
-// Run all or pick with --filter, e.g. `dotnet run -c Release --project bench/StarChat.Benchmarks -- --filter *Tokenizer*`.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `tokenizer-throughput TOKENIZER CORPUS RUNS` is the measurement bench/tokenizer/compare.sh runs side by side with
+// Hugging Face tokenizers; anything else goes to BenchmarkDotNet, e.g. `-- --filter *Tokenizer*`.
+if (args.Length >= 3 && args[0] == "tokenizer-throughput")
+    return TokenizerThroughput.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 7);
+
+BenchmarkSwitcher.FromAssembly(typeof(TokenizerBenchmarks).Assembly).Run(args);
+return 0;
