@@ -1,0 +1,50 @@
+namespace StarChat.Engine.Inference;
+
+/// <summary>A causal language model that can be run token by token with a cache: what generation and evaluation need.</summary>
+public interface ILanguageModel
+{
+    /// <summary>Number of logits per position.</summary>
+    int VocabSize { get; }
+
+    /// <summary>Longest sequence the model can attend over (positions 0 .. ContextLength − 1).</summary>
+    int ContextLength { get; }
+
+    /// <summary>Starts an empty sequence with its own key/value cache.</summary>
+    /// <param name="capacity">Tokens the cache must hold; at most <see cref="ContextLength"/>; null for the full context.</param>
+    IInferenceSession CreateSession(int? capacity = null);
+}
+
+/// <summary>
+/// One sequence being evaluated: tokens appended so far and their cached keys and values. Not thread-safe; the
+/// model may run a call on several threads internally.
+/// </summary>
+public interface IInferenceSession : IDisposable
+{
+    /// <summary>Tokens processed so far (the next token's position).</summary>
+    int Length { get; }
+
+    /// <summary>Tokens the cache can hold.</summary>
+    int Capacity { get; }
+
+    /// <summary>
+    /// Appends <paramref name="tokens"/> (processed as one batch) and writes next-token logits: for the last token only
+    /// when <paramref name="logits"/> holds one row, or for every appended token when it holds <c>tokens.Length</c> rows.
+    /// </summary>
+    /// <exception cref="ContextOverflowException">The tokens do not fit in the remaining capacity.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A token id is outside the vocabulary, or the logits buffer has a wrong size.</exception>
+    void Append(ReadOnlySpan<int> tokens, Span<float> logits);
+
+    /// <summary>Forgets everything after the first <paramref name="length"/> tokens (to reuse a shared prefix).</summary>
+    void Truncate(int length);
+}
+
+/// <summary>A sequence would run past the model's context (or the session's capacity).</summary>
+public sealed class ContextOverflowException(int needed, int capacity)
+    : Exception($"the sequence needs {needed} tokens but the context holds {capacity}")
+{
+    /// <summary>Tokens the operation needed.</summary>
+    public int Needed { get; } = needed;
+
+    /// <summary>Tokens available.</summary>
+    public int Capacity { get; } = capacity;
+}
