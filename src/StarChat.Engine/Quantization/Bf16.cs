@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace StarChat.Engine.Quantization;
 
@@ -28,8 +29,9 @@ public static class Bf16
     public static void ToSingle(ReadOnlySpan<byte> src, Span<float> dst)
     {
         QuantArgs.CheckBytes(src.Length, (long)dst.Length * 2, nameof(src));
+        ReadOnlySpan<ushort> bits = MemoryMarshal.Cast<byte, ushort>(src);
         for (int i = 0; i < dst.Length; i++)
-            dst[i] = ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]));
+            dst[i] = ToSingle(BitConverter.IsLittleEndian ? bits[i] : BinaryPrimitives.ReverseEndianness(bits[i]));
     }
 
     /// <summary>Converts f32 values to bf16, stored little-endian in <paramref name="dst"/>.</summary>
@@ -37,7 +39,8 @@ public static class Bf16
     public static void FromSingle(ReadOnlySpan<float> src, Span<byte> dst)
     {
         QuantArgs.CheckBytes(dst.Length, (long)src.Length * 2, nameof(dst));
+        Span<ushort> bits = MemoryMarshal.Cast<byte, ushort>(dst);
         for (int i = 0; i < src.Length; i++)
-            BinaryPrimitives.WriteUInt16LittleEndian(dst[(2 * i)..], FromSingle(src[i]));
+            bits[i] = BitConverter.IsLittleEndian ? FromSingle(src[i]) : BinaryPrimitives.ReverseEndianness(FromSingle(src[i]));
     }
 }

@@ -7,7 +7,8 @@ namespace StarChat.Engine.Quantization;
 /// <summary>
 /// Converts stored tensor data of any known <see cref="TensorType"/> to f32. Quantized types decode bit for bit as
 /// ggml's <c>dequantize_row_*</c> (scales widened from f16 first, then the same f32 operations in the same order).
-/// Scalar reference code: vectorized kernels are checked against it.
+/// Scalar reference code: vectorized kernels are checked against it. Block scales are read through packed structs,
+/// which assumes a little-endian host (every platform .NET 10 runs on).
 /// </summary>
 public static class Dequantize
 {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace StarChat.Engine.Quantization;
 
@@ -10,8 +11,12 @@ namespace StarChat.Engine.Quantization;
 /// </summary>
 public static class Fp16
 {
+    // Every f16 value widened once (256 KiB), as ggml's CPU backend does: a load beats System.Half's bit-twiddling
+    // conversion by several times in row loops.
+    private static readonly float[] s_toSingle = BuildTable();
+
     /// <summary>The f32 value of the f16 bit pattern <paramref name="bits"/>; exact for every input.</summary>
-    public static float ToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    public static float ToSingle(ushort bits) => s_toSingle[bits];
 
     /// <summary>The f16 bit pattern nearest to <paramref name="value"/> (ties to even).</summary>
     public static ushort FromSingle(float value)
@@ -47,8 +52,10 @@ public static class Fp16
     public static void ToSingle(ReadOnlySpan<byte> src, Span<float> dst)
     {
         QuantArgs.CheckBytes(src.Length, (long)dst.Length * 2, nameof(src));
+        ReadOnlySpan<ushort> bits = MemoryMarshal.Cast<byte, ushort>(src);
+        float[] table = s_toSingle;
         for (int i = 0; i < dst.Length; i++)
-            dst[i] = ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]));
+            dst[i] = table[BitConverter.IsLittleEndian ? bits[i] : BinaryPrimitives.ReverseEndianness(bits[i])];
     }
 
     /// <summary>Converts f32 values to f16, stored little-endian in <paramref name="dst"/>.</summary>
@@ -56,8 +63,17 @@ public static class Fp16
     public static void FromSingle(ReadOnlySpan<float> src, Span<byte> dst)
     {
         QuantArgs.CheckBytes(dst.Length, (long)src.Length * 2, nameof(dst));
+        Span<ushort> bits = MemoryMarshal.Cast<byte, ushort>(dst);
         for (int i = 0; i < src.Length; i++)
-            BinaryPrimitives.WriteUInt16LittleEndian(dst[(2 * i)..], FromSingle(src[i]));
+            bits[i] = BitConverter.IsLittleEndian ? FromSingle(src[i]) : BinaryPrimitives.ReverseEndianness(FromSingle(src[i]));
+    }
+
+    private static float[] BuildTable()
+    {
+        var table = new float[65536];
+        for (int bits = 0; bits < table.Length; bits++)
+            table[bits] = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+        return table;
     }
 
     /// <summary><paramref name="kept"/> rounded by the <paramref name="shift"/> bits dropped from it: nearest, ties to even.</summary>
