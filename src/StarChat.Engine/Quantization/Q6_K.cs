@@ -40,8 +40,19 @@ internal static class Q6_K
             ref readonly BlockQ6_K b = ref blocks[i];
             float d = (float)b.D;
             Span<float> out256 = y.Slice(i * BlockQ6_K.Count, BlockQ6_K.Count);
-            for (int e = 0; e < BlockQ6_K.Count; e++)
-                out256[e] = d * b.Scales[e >> 4] * Quant(b, e);
+            // ggml's loop: the three bytes at l hold one weight from each 32-wide quarter of a half-block
+            for (int h = 0; h < 2; h++)
+            {
+                for (int l = 0; l < 32; l++)
+                {
+                    int low = b.Ql[64 * h + l], low2 = b.Ql[64 * h + 32 + l], high = b.Qh[32 * h + l];
+                    int g = 8 * h + l / 16;
+                    out256[128 * h + l] = d * b.Scales[g] * (((low & 0x0F) | ((high & 3) << 4)) - 32);
+                    out256[128 * h + 32 + l] = d * b.Scales[g + 2] * (((low2 & 0x0F) | (((high >> 2) & 3) << 4)) - 32);
+                    out256[128 * h + 64 + l] = d * b.Scales[g + 4] * (((low >> 4) | (((high >> 4) & 3) << 4)) - 32);
+                    out256[128 * h + 96 + l] = d * b.Scales[g + 6] * (((low2 >> 4) | (((high >> 6) & 3) << 4)) - 32);
+                }
+            }
         }
     }
 

@@ -73,6 +73,15 @@ public class GgmlGoldenTests
         }
     }
 
+    [Fact]
+    public void IQ4_NLQuantize_WithoutSearch_MatchesGgmlRowRef()
+    {
+        // quantize_row_iq4_nl_ref: the activation-side variant, indices from the first scale guess
+        var blocks = new BlockIQ4_NL[N / BlockIQ4_NL.Count];
+        IQ4_NL.Quantize(s_input.Value, blocks, tries: -1);
+        Assert.Equal("32f6f15f36a27ce01cdaba218f463776d6683cf9c2946a0cd4f21eb21482ec17", Digest(blocks));
+    }
+
     /// <summary>
     /// 64 rows of 256 values, eight kinds of row (uniform, narrow, all-positive, outliers, sparse, half-zero,
     /// quarter-steps that force rounding ties, tiny values whose scales are f16 subnormals), from an LCG with only
