@@ -43,13 +43,15 @@ public static class FloatConversion
         nuint n = (nuint)source.Length, i = 0;
         if (path == KernelPath.Vector512)
         {
+            var half = new HalfWidening.Half512();
             for (; i + 16 <= n; i += 16)
-                HalfWidening.HalfToSingle(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
+                half.Widen(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
         }
         else if (path == KernelPath.Vector256)
         {
+            var half = new HalfWidening.Half256();
             for (; i + 8 <= n; i += 8)
-                HalfWidening.HalfToSingle(HalfWidening.Load8(ref ps, i)).StoreUnsafe(ref pd, i);
+                half.Widen(HalfWidening.Load8(ref ps, i)).StoreUnsafe(ref pd, i);
         }
         for (; i < n; i++)
             Unsafe.Add(ref pd, i) = HalfWidening.HalfToSingle(Unsafe.Add(ref ps, i));

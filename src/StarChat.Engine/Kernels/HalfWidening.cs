@@ -15,7 +15,6 @@ internal static class HalfWidening
     // always a normal float). Inf/NaN (exponent 31) then get the all-ones f32 exponent, keeping the NaN payload.
     private const float Rebias = 5.192297e33f;            // 2^112
     private const uint ExponentMantissaMask = 0x7FFF;
-    private const uint SignMask = 0x8000;
     private const uint InfOrNaNThreshold = 0x7BFF;        // fields above this have exponent 31
     private const uint F32ExponentMask = 0x7F800000;
 
@@ -27,32 +26,57 @@ internal static class HalfWidening
         uint f = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(em << 13) * Rebias);
         if (em > InfOrNaNThreshold)
             f |= F32ExponentMask;
-        return BitConverter.UInt32BitsToSingle(f | ((h & SignMask) << 16));
+        return BitConverter.UInt32BitsToSingle(f | ((h ^ em) << 16));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float BFloat16ToSingle(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 
-    /// <summary>Eight halves (zero-extended into 32-bit lanes) to floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> HalfToSingle(Vector256<uint> h)
+    /// <summary>
+    /// The f16 → f32 constants for <c>Vector256</c>, created once before a loop: passed by value into the
+    /// inlined <see cref="Widen"/>, they stay in registers, where the JIT rematerialises <c>Vector256.Create</c>
+    /// constants inside unrolled loop bodies.
+    /// </summary>
+    public readonly struct Half256()
     {
-        var em = h & Vector256.Create(ExponentMantissaMask);
-        var f = (Vector256.ShiftLeft(em, 13).AsSingle() * Vector256.Create(Rebias)).AsUInt32();
-        var infOrNaN = Vector256.GreaterThan(em, Vector256.Create(InfOrNaNThreshold)) & Vector256.Create(F32ExponentMask);
-        var sign = Vector256.ShiftLeft(h & Vector256.Create(SignMask), 16);
-        return (f | infOrNaN | sign).AsSingle();
+        private readonly Vector256<int> _exponentMantissaMask = Vector256.Create((int)ExponentMantissaMask);
+        private readonly Vector256<int> _infOrNaNThreshold = Vector256.Create((int)InfOrNaNThreshold);
+        private readonly Vector256<int> _f32ExponentMask = Vector256.Create((int)F32ExponentMask);
+        private readonly Vector256<float> _rebias = Vector256.Create(Rebias);
+
+        /// <summary>Eight halves (zero-extended into 32-bit lanes) to floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Widen(Vector256<uint> bits)
+        {
+            var h = bits.AsInt32();
+            var em = h & _exponentMantissaMask;
+            var f = (Vector256.ShiftLeft(em, 13).AsSingle() * _rebias).AsInt32();
+            // Signed compare: lanes hold at most 0x7FFF, and x64 has no unsigned vector compare.
+            var infOrNaN = Vector256.GreaterThan(em, _infOrNaNThreshold) & _f32ExponentMask;
+            var sign = Vector256.ShiftLeft(h ^ em, 16);
+            return (f | infOrNaN | sign).AsSingle();
+        }
     }
 
-    /// <summary>Sixteen halves (zero-extended into 32-bit lanes) to floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> HalfToSingle(Vector512<uint> h)
+    /// <summary>The <c>Vector512</c> twin of <see cref="Half256"/>.</summary>
+    public readonly struct Half512()
     {
-        var em = h & Vector512.Create(ExponentMantissaMask);
-        var f = (Vector512.ShiftLeft(em, 13).AsSingle() * Vector512.Create(Rebias)).AsUInt32();
-        var infOrNaN = Vector512.GreaterThan(em, Vector512.Create(InfOrNaNThreshold)) & Vector512.Create(F32ExponentMask);
-        var sign = Vector512.ShiftLeft(h & Vector512.Create(SignMask), 16);
-        return (f | infOrNaN | sign).AsSingle();
+        private readonly Vector512<int> _exponentMantissaMask = Vector512.Create((int)ExponentMantissaMask);
+        private readonly Vector512<int> _infOrNaNThreshold = Vector512.Create((int)InfOrNaNThreshold);
+        private readonly Vector512<int> _f32ExponentMask = Vector512.Create((int)F32ExponentMask);
+        private readonly Vector512<float> _rebias = Vector512.Create(Rebias);
+
+        /// <summary>Sixteen halves (zero-extended into 32-bit lanes) to floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Widen(Vector512<uint> bits)
+        {
+            var h = bits.AsInt32();
+            var em = h & _exponentMantissaMask;
+            var f = (Vector512.ShiftLeft(em, 13).AsSingle() * _rebias).AsInt32();
+            var infOrNaN = Vector512.GreaterThan(em, _infOrNaNThreshold) & _f32ExponentMask;
+            var sign = Vector512.ShiftLeft(h ^ em, 16);
+            return (f | infOrNaN | sign).AsSingle();
+        }
     }
 
     /// <summary>Loads 8 f16 bit patterns and zero-extends them (<c>vpmovzxwd ymm, m128</c>).</summary>

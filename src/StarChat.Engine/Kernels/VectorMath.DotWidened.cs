@@ -30,26 +30,28 @@ public static partial class VectorMath
         float sum = 0;
         if (path == KernelPath.Vector512)
         {
+            var half = new HalfWidening.Half512();
             Vector512<float> a0 = default, a1 = default;
             for (; i + 32 <= n; i += 32)
             {
-                a0 = Vector512.MultiplyAddEstimate(HalfWidening.HalfToSingle(HalfWidening.Load16(ref pw, i)), Vector512.LoadUnsafe(ref px, i), a0);
-                a1 = Vector512.MultiplyAddEstimate(HalfWidening.HalfToSingle(HalfWidening.Load16(ref pw, i + 16)), Vector512.LoadUnsafe(ref px, i + 16), a1);
+                a0 = Vector512.MultiplyAddEstimate(half.Widen(HalfWidening.Load16(ref pw, i)), Vector512.LoadUnsafe(ref px, i), a0);
+                a1 = Vector512.MultiplyAddEstimate(half.Widen(HalfWidening.Load16(ref pw, i + 16)), Vector512.LoadUnsafe(ref px, i + 16), a1);
             }
             for (; i + 16 <= n; i += 16)
-                a0 = Vector512.MultiplyAddEstimate(HalfWidening.HalfToSingle(HalfWidening.Load16(ref pw, i)), Vector512.LoadUnsafe(ref px, i), a0);
+                a0 = Vector512.MultiplyAddEstimate(half.Widen(HalfWidening.Load16(ref pw, i)), Vector512.LoadUnsafe(ref px, i), a0);
             sum = Vector512.Sum(a0 + a1);
         }
         else if (path == KernelPath.Vector256)
         {
+            var half = new HalfWidening.Half256();
             Vector256<float> a0 = default, a1 = default;
             for (; i + 16 <= n; i += 16)
             {
-                a0 = Vector256.MultiplyAddEstimate(HalfWidening.HalfToSingle(HalfWidening.Load8(ref pw, i)), Vector256.LoadUnsafe(ref px, i), a0);
-                a1 = Vector256.MultiplyAddEstimate(HalfWidening.HalfToSingle(HalfWidening.Load8(ref pw, i + 8)), Vector256.LoadUnsafe(ref px, i + 8), a1);
+                a0 = Vector256.MultiplyAddEstimate(half.Widen(HalfWidening.Load8(ref pw, i)), Vector256.LoadUnsafe(ref px, i), a0);
+                a1 = Vector256.MultiplyAddEstimate(half.Widen(HalfWidening.Load8(ref pw, i + 8)), Vector256.LoadUnsafe(ref px, i + 8), a1);
             }
             for (; i + 8 <= n; i += 8)
-                a0 = Vector256.MultiplyAddEstimate(HalfWidening.HalfToSingle(HalfWidening.Load8(ref pw, i)), Vector256.LoadUnsafe(ref px, i), a0);
+                a0 = Vector256.MultiplyAddEstimate(half.Widen(HalfWidening.Load8(ref pw, i)), Vector256.LoadUnsafe(ref px, i), a0);
             sum = Vector256.Sum(a0 + a1);
         }
         for (; i < n; i++)
