@@ -8,6 +8,7 @@ namespace StarChat.Engine.Tests.Kernels;
 /// reruns this class in child processes with ISA knobs turned off, telling it which rung to expect through
 /// <see cref="ExpectedPathVariable"/>.
 /// </summary>
+[Collection(nameof(KernelSelection))]
 public class KernelSelfCheckTests
 {
     public const string ExpectedPathVariable = "STARCHAT_TEST_EXPECT_KERNEL_PATH";

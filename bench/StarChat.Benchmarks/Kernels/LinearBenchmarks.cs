@@ -7,13 +7,12 @@ using StarChat.Engine.Threading;
 namespace StarChat.Benchmarks.Kernels;
 
 /// <summary>
-/// The linear layers of StarCoderBase-1B at decoding (Tokens = 1, memory-bound: watch GB/s) and prompt (Tokens = 32,
-/// compute-bound: watch GFLOP/s) sizes. Scalar is the baseline; <c>Selected</c> is the rung chosen at start-up on one
+/// The linear layers of StarCoderBase-1B. Scalar is the baseline; <c>Selected</c> is the rung chosen at start-up on one
 /// thread; <c>SelectedAllThreads</c> adds a <see cref="WorkerPool"/> of every core.
 /// Try other rungs with <c>--envVars DOTNET_EnableAVX512F:0</c> (or <c>STARCHAT_KERNEL_PATH:vector256</c>).
 /// </summary>
 [Config(typeof(KernelBenchConfig))]
-public sealed class MatMulBenchmarks : IDisposable
+public abstract class LinearBenchmarks : IDisposable
 {
     private byte[] _weights = [];
     private TensorView _view = null!;
@@ -28,8 +27,7 @@ public sealed class MatMulBenchmarks : IDisposable
     [Params(TensorType.F32, TensorType.F16, TensorType.BF16)]
     public TensorType Type { get; set; }
 
-    [Params(1, 32)]
-    public int Tokens { get; set; }
+    public abstract int Tokens { get; set; }
 
     public static IEnumerable<WeightShape> Shapes => WeightShape.StarCoder1B;
 
@@ -63,7 +61,11 @@ public sealed class MatMulBenchmarks : IDisposable
     }
 
     [GlobalCleanup]
-    public void Dispose() => _pool?.Dispose();
+    public void Dispose()
+    {
+        _pool?.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Benchmark(Baseline = true)]
     public void Scalar() => MatMul.Multiply(KernelPath.Scalar, _input, Tokens, _view, _bias, _output, pool: null, rowsPerBlock: 0);
@@ -73,4 +75,18 @@ public sealed class MatMulBenchmarks : IDisposable
 
     [Benchmark]
     public void SelectedAllThreads() => MatMul.Multiply(_input, Tokens, _view, _bias, _output, _pool);
+}
+
+/// <summary>Decoding: one token, memory-bound (watch GB/s; the goal is the memory bandwidth).</summary>
+public class MatVecBenchmarks : LinearBenchmarks
+{
+    [Params(1)]
+    public override int Tokens { get; set; }
+}
+
+/// <summary>Prompt processing: 32 tokens, compute-bound (watch GFLOP/s). The scalar baseline takes about a second a call.</summary>
+public class MatMulBenchmarks : LinearBenchmarks
+{
+    [Params(32)]
+    public override int Tokens { get; set; }
 }
