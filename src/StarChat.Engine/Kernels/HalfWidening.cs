@@ -8,6 +8,13 @@ namespace StarChat.Engine.Kernels;
 /// .NET 10 exposes no F16C intrinsic (no <c>vcvtph2ps</c>) and no <c>Vector&lt;Half&gt;</c>, so f16 is widened with
 /// integer and float arithmetic; bf16 is the upper half of an f32 and needs only a shift.
 /// </summary>
+/// <remarks>
+/// Code the JIT generates for one f16 vector (checked with <c>DOTNET_JitDisasm</c>, and for AVX-512 through NativeAOT
+/// with <c>IlcInstructionSet=x86-64-v4</c>, which uses the same JIT): AVX2 <c>vmovdqu xmm; vpmovzxwd ymm; vpand;
+/// vpslld; vmulps; vpcmpgtd; vpand; vpor; vpxor; vpslld; vpor</c>; AVX-512 the same on zmm, the compare going through
+/// <c>k1</c>/<c>vpmovm2d</c> and the and/or fused into one <c>vpternlogd</c>: 11 instructions per 16 values,
+/// against 1 for <c>vcvtph2ps zmm, ymm</c>. Revisit when the runtime exposes F16C/AVX512-FP16 conversions (.NET 11).
+/// </remarks>
 internal static class HalfWidening
 {
     // A binary16 exponent/mantissa field shifted left by 13 lands in binary32's fields with the exponent still

@@ -61,6 +61,33 @@ public sealed class MatMulTests : IDisposable
         MatMul.Multiply(KernelPath.Vector256, input, 6, weight.View, [], serial, pool: null, rowsPerBlock: 4);
         MatMul.Multiply(KernelPath.Vector256, input, 6, weight.View, [], parallel, _pool, rowsPerBlock: 4);
         Assert.Equal(serial, parallel);
+        weight.KeepAlive();
+    }
+
+    [Theory]
+    [InlineData(TensorType.F16, 1)]
+    [InlineData(TensorType.F16, 6)]
+    [InlineData(TensorType.BF16, 1)]
+    [InlineData(TensorType.F32, 3)]
+    public void Multiply_AfterWarmUp_AllocatesNothing(TensorType type, int tokens)
+    {
+        var weight = NativeTensor.Random(type, 96, 80, seed: 8);
+        var input = KernelTestData.Uniform(tokens * 80, seed: 9);
+        var bias = KernelTestData.Uniform(96, seed: 10);
+        var output = new float[tokens * 96];
+        for (int i = 0; i < 5; i++)
+        {
+            MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
+            MatMul.Multiply(input, tokens, weight.View, bias, output);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
+            MatMul.Multiply(input, tokens, weight.View, bias, output);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        weight.KeepAlive();
     }
 
     [Fact]

@@ -56,6 +56,29 @@ public sealed class MultiQueryAttentionTests : IDisposable
     }
 
     [Fact]
+    public void Compute_AfterWarmUp_AllocatesNothing()
+    {
+        var (queries, keys, values, shape) = Inputs(tokens: 3, past: 40, heads: 4, headDim: 32, queryPadding: 0);
+        var halfKeys = keys.Select(v => (Half)v).ToArray();
+        var halfValues = values.Select(v => (Half)v).ToArray();
+        var output = new float[3 * 4 * 32];
+        var decode = shape with { Tokens = 1 };
+        var decodeOutput = new float[4 * 32];
+        for (int i = 0; i < 3; i++)
+        {
+            MultiQueryAttention.Compute(queries, keys, values, output, shape, _pool);
+            MultiQueryAttention.Compute(queries.AsSpan(0, 128), halfKeys, halfValues, decodeOutput, decode);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            MultiQueryAttention.Compute(queries, keys, values, output, shape, _pool);
+            MultiQueryAttention.Compute(queries.AsSpan(0, 128), halfKeys, halfValues, decodeOutput, decode);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Compute_FirstToken_ReturnsItsOwnValue()
     {
         // One key: softmax over one score is 1, so every head outputs v_0 exactly.
