@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace StarChat.Engine.Kernels;
+
+/// <summary>
+/// Converts whole rows between f16/bf16 and f32: the weight rows of F16/BF16 tensors, and the f16 KV cache.
+/// Widening is exact on every rung (including subnormals, ±∞ and NaN payloads); narrowing to f16 rounds to nearest even.
+/// </summary>
+public static class FloatConversion
+{
+    /// <summary>destination[i] = (float)source[i].</summary>
+    /// <exception cref="ArgumentException">destination is shorter than source.</exception>
+    public static void HalfToSingle(ReadOnlySpan<Half> source, Span<float> destination)
+    {
+        KernelGuard.AtLeast(source.Length, destination.Length, nameof(destination));
+        HalfToSingle(KernelSelection.Current, MemoryMarshal.Cast<Half, ushort>(source), destination);
+    }
+
+    /// <summary>destination[i] = the f32 whose upper 16 bits are source[i] (bfloat16 bit patterns).</summary>
+    /// <exception cref="ArgumentException">destination is shorter than source.</exception>
+    public static void BFloat16ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
+    {
+        KernelGuard.AtLeast(source.Length, destination.Length, nameof(destination));
+        BFloat16ToSingle(KernelSelection.Current, source, destination);
+    }
+
+    /// <summary>destination[i] = (Half)source[i], rounding to nearest even (for writing an f16 KV cache).</summary>
+    /// <exception cref="ArgumentException">destination is shorter than source.</exception>
+    public static void SingleToHalf(ReadOnlySpan<float> source, Span<Half> destination)
+    {
+        KernelGuard.AtLeast(source.Length, destination.Length, nameof(destination));
+        // Cold path (one K and one V row per token and layer): System.Half's conversion is exact and fast enough.
+        for (int i = 0; i < source.Length; i++)
+            destination[i] = (Half)source[i];
+    }
+
+    internal static void HalfToSingle(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)
+    {
+        ref ushort ps = ref MemoryMarshal.GetReference(source);
+        ref float pd = ref MemoryMarshal.GetReference(destination);
+        nuint n = (nuint)source.Length, i = 0;
+        if (path == KernelPath.Vector512)
+        {
+            var half = new HalfWidening.Half512();
+            for (; i + 16 <= n; i += 16)
+                half.Widen(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
+        }
+        else if (path == KernelPath.Vector256)
+        {
+            var half = new HalfWidening.Half256();
+            for (; i + 8 <= n; i += 8)
+                half.Widen(HalfWidening.Load8(ref ps, i)).StoreUnsafe(ref pd, i);
+        }
+        for (; i < n; i++)
+            Unsafe.Add(ref pd, i) = HalfWidening.HalfToSingle(Unsafe.Add(ref ps, i));
+    }
+
+    internal static void BFloat16ToSingle(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)
+    {
+        ref ushort ps = ref MemoryMarshal.GetReference(source);
+        ref float pd = ref MemoryMarshal.GetReference(destination);
+        nuint n = (nuint)source.Length, i = 0;
+        if (path == KernelPath.Vector512)
+        {
+            for (; i + 16 <= n; i += 16)
+                HalfWidening.BFloat16ToSingle(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
+        }
+        else if (path == KernelPath.Vector256)
+        {
+            for (; i + 8 <= n; i += 8)
+                HalfWidening.BFloat16ToSingle(HalfWidening.Load8(ref ps, i)).StoreUnsafe(ref pd, i);
+        }
+        for (; i < n; i++)
+            Unsafe.Add(ref pd, i) = HalfWidening.BFloat16ToSingle(Unsafe.Add(ref ps, i));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+using StarChat.Engine.Tensors;
+
+namespace StarChat.Engine.Kernels;
+
+/// <summary>
+/// F16 and BF16 weights. One token (decoding): each row is widened on the fly inside the dot product, so the weights
+/// are read once at 2 bytes per value. Several tokens (prompts): the block's rows are widened once into per-thread
+/// f32 scratch and multiplied as F32 tiles, so the conversion cost is shared by all tokens.
+/// </summary>
+internal abstract class HalfWidthMatMulKernel : IMatMulKernel
+{
+    public abstract TensorType WeightType { get; }
+
+    public int PreparedBytesPerToken(int inFeatures) => 0;
+
+    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared) { }
+
+    public void Multiply(in MatMulBlock block)
+    {
+        var w = MemoryMarshal.Cast<byte, ushort>(block.Weights);
+        int n = block.InFeatures;
+        if (block.Tokens == 1)
+        {
+            var y = block.Output.Slice(block.RowStart, block.RowCount);
+            for (int r = 0; r < y.Length; r++)
+                y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
+            return;
+        }
+        var widened = KernelScratch.Floats(checked(block.RowCount * n));
+        Widen(block.Path, w[..widened.Length], widened);
+        FloatTiles.Multiply(block.Path, widened, block.RowCount, block.Input, block.Tokens, n,
+            block.Output, block.OutFeatures, block.RowStart);
+    }
+
+    protected abstract float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x);
+
+    protected abstract void Widen(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination);
+}
+
+internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
+{
+    public override TensorType WeightType => TensorType.F16;
+
+    protected override float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x)
+        => VectorMath.DotHalf(path, row, x);
+
+    protected override void Widen(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)
+        => FloatConversion.HalfToSingle(path, source, destination);
+}
+
+internal sealed class BF16MatMulKernel : HalfWidthMatMulKernel
+{
+    public override TensorType WeightType => TensorType.BF16;
+
+    protected override float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x)
+        => VectorMath.DotBFloat16(path, row, x);
+
+    protected override void Widen(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)
+        => FloatConversion.BFloat16ToSingle(path, source, destination);
+}

@@ -1,0 +1,29 @@
+using StarChat.Engine.Tensors;
+
+namespace StarChat.Engine.Kernels;
+
+/// <summary>
+/// The inner loops of <see cref="MatMul"/> for one weight type. F32, F16 and BF16 are built in; quantized types plug in
+/// through <see cref="MatMulKernels.Register"/>. <see cref="MatMul"/> validates shapes, converts the activations once
+/// per call with <see cref="Prepare"/> (e.g. to Q8 blocks), splits the output rows into blocks across threads, calls
+/// <see cref="Multiply"/> on each block and adds the bias; a kernel only computes dot products.
+/// </summary>
+public interface IMatMulKernel
+{
+    /// <summary>The weight type this kernel reads.</summary>
+    TensorType WeightType { get; }
+
+    /// <summary>Bytes of activations in this kernel's own form for one token of <paramref name="inFeatures"/>
+    /// values; 0 when it reads the f32 activations directly (and <see cref="Prepare"/> is never called).</summary>
+    int PreparedBytesPerToken(int inFeatures);
+
+    /// <summary>Converts one token's f32 activations into this kernel's form
+    /// (<see cref="PreparedBytesPerToken"/> bytes).</summary>
+    void Prepare(ReadOnlySpan<float> input, Span<byte> prepared);
+
+    /// <summary>
+    /// For every token t and every row r of the block: <c>block.Output[t·OutFeatures + RowStart + r] = Σ_i x[t, i]·W[RowStart + r, i]</c>
+    /// (no bias). Called concurrently for disjoint row blocks; must not write anything else.
+    /// </summary>
+    void Multiply(in MatMulBlock block);
+}

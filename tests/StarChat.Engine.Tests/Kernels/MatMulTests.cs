@@ -1,0 +1,171 @@
+using StarChat.Engine.Kernels;
+using StarChat.Engine.Tensors;
+using StarChat.Engine.Threading;
+
+namespace StarChat.Engine.Tests.Kernels;
+
+public sealed class MatMulTests : IDisposable
+{
+    private readonly WorkerPool _pool = new(threadCount: 3, spin: TimeSpan.FromMicroseconds(50));
+
+    public void Dispose() => _pool.Dispose();
+
+    public static TheoryData<TensorType, int, KernelPath> Cases()
+    {
+        var data = new TheoryData<TensorType, int, KernelPath>();
+        foreach (var type in new[] { TensorType.F32, TensorType.F16, TensorType.BF16 })
+            foreach (int tokens in new[] { 1, 2, 7, 33 })
+                foreach (var path in new[] { KernelPath.Scalar, KernelPath.Vector256, KernelPath.Vector512 })
+                    data.Add(type, tokens, path);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Multiply_OddShapes_MatchesDoubleReference(TensorType type, int tokens, KernelPath path)
+    {
+        foreach (var (outFeatures, inFeatures) in new[] { (37, 67), (5, 131), (64, 16) })
+        {
+            var weight = NativeTensor.Random(type, outFeatures, inFeatures, seed: outFeatures * 1000 + inFeatures);
+            var input = KernelTestData.Uniform(tokens * inFeatures, seed: 11);
+            var bias = KernelTestData.Uniform(outFeatures, seed: 12);
+            var output = new float[tokens * outFeatures];
+
+            // Blocks of 3 rows: odd blocks exercise the 1-row tail of the 2×4 tiles, and several blocks the pool.
+            MatMul.Multiply(path, input, tokens, weight.View, bias, output, _pool, rowsPerBlock: 3);
+
+            AssertMatchesReference(weight, input, bias, output, tokens, $"{type} T={tokens} {path} [{outFeatures}, {inFeatures}]");
+        }
+    }
+
+    [Theory]
+    [InlineData(TensorType.F16, 1)]
+    [InlineData(TensorType.F16, 9)]
+    [InlineData(TensorType.BF16, 4)]
+    [InlineData(TensorType.F32, 5)]
+    public void Multiply_PublicEntryWithoutBiasOrPool_MatchesDoubleReference(TensorType type, int tokens)
+    {
+        var weight = NativeTensor.Random(type, 300, 2048 + 8 + 3, seed: 3);
+        var input = KernelTestData.Uniform(tokens * 2059, seed: 4);
+        var output = new float[tokens * 300];
+        MatMul.Multiply(input, tokens, weight.View, ReadOnlySpan<float>.Empty, output);
+        AssertMatchesReference(weight, input, [], output, tokens, $"{type} T={tokens}");
+    }
+
+    [Fact]
+    public void Multiply_PoolOrNot_GivesIdenticalResults()
+    {
+        var weight = NativeTensor.Random(TensorType.F16, 129, 96, seed: 5);
+        var input = KernelTestData.Uniform(6 * 96, seed: 6);
+        var serial = new float[6 * 129];
+        var parallel = new float[6 * 129];
+        MatMul.Multiply(KernelPath.Vector256, input, 6, weight.View, [], serial, pool: null, rowsPerBlock: 4);
+        MatMul.Multiply(KernelPath.Vector256, input, 6, weight.View, [], parallel, _pool, rowsPerBlock: 4);
+        Assert.Equal(serial, parallel);
+        weight.KeepAlive();
+    }
+
+    [Theory]
+    [InlineData(TensorType.F16, 1)]
+    [InlineData(TensorType.F16, 6)]
+    [InlineData(TensorType.BF16, 1)]
+    [InlineData(TensorType.F32, 3)]
+    public void Multiply_AfterWarmUp_AllocatesNothing(TensorType type, int tokens)
+    {
+        var weight = NativeTensor.Random(type, 96, 80, seed: 8);
+        var input = KernelTestData.Uniform(tokens * 80, seed: 9);
+        var bias = KernelTestData.Uniform(96, seed: 10);
+        var output = new float[tokens * 96];
+        for (int i = 0; i < 5; i++)
+        {
+            MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
+            MatMul.Multiply(input, tokens, weight.View, bias, output);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
+            MatMul.Multiply(input, tokens, weight.View, bias, output);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        weight.KeepAlive();
+    }
+
+    [Fact]
+    public void Multiply_ZeroTokens_DoesNothing()
+    {
+        var weight = NativeTensor.Random(TensorType.F32, 4, 4, seed: 1);
+        MatMul.Multiply([], 0, weight.View, [], [], _pool);
+    }
+
+    [Fact]
+    public void Multiply_InputLengthWrong_ThrowsNamingTensor()
+    {
+        var weight = NativeTensor.Random(TensorType.F32, 4, 6, seed: 1);
+        var e = Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[11], 2, weight.View, [], new float[8]));
+        Assert.Equal("input", e.ParamName);
+        Assert.Contains(weight.View.Name, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Multiply_OutputLengthWrong_Throws()
+    {
+        var weight = NativeTensor.Random(TensorType.F32, 4, 6, seed: 1);
+        var e = Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[12], 2, weight.View, [], new float[9]));
+        Assert.Equal("output", e.ParamName);
+    }
+
+    [Fact]
+    public void Multiply_BiasLengthWrong_Throws()
+    {
+        var weight = NativeTensor.Random(TensorType.F32, 4, 6, seed: 1);
+        var e = Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[6], 1, weight.View, new float[3], new float[4]));
+        Assert.Equal("bias", e.ParamName);
+    }
+
+    [Fact]
+    public void Multiply_RankOneWeight_Throws()
+    {
+        var view = new TensorView("ln.weight", TensorType.F32, new TensorShape(4), address: 64, byteLength: 16);
+        var e = Assert.Throws<ArgumentException>(() => MatMul.Multiply(new float[4], 1, view, [], new float[1]));
+        Assert.Contains("ln.weight", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Multiply_TypeWithoutKernel_ThrowsNotSupported()
+    {
+        Assert.False(MatMulKernels.TryGet(TensorType.I32, out _));
+        var view = new TensorView("odd.weight", TensorType.I32, new TensorShape(2, 4), address: 64, byteLength: 32);
+        var e = Assert.Throws<NotSupportedException>(() => MatMul.Multiply(new float[4], 1, view, [], new float[2]));
+        Assert.Contains("odd.weight", e.Message, StringComparison.Ordinal);
+        Assert.Contains("i32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MatMulKernels_BuiltIns_CoverFloatTypes()
+    {
+        foreach (var type in new[] { TensorType.F32, TensorType.F16, TensorType.BF16 })
+        {
+            Assert.True(MatMulKernels.TryGet(type, out var kernel));
+            Assert.Equal(type, kernel.WeightType);
+        }
+    }
+
+    private static void AssertMatchesReference(NativeTensor weight, float[] input, float[] bias, float[] output, int tokens, string context)
+    {
+        int outFeatures = (int)weight.View.Shape[0], inFeatures = (int)weight.View.Shape[1];
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double expected = bias.Length == 0 ? 0 : bias[o], magnitude = Math.Abs(expected);
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    double product = input[t * inFeatures + i] * weight.Values[o * inFeatures + i];
+                    expected += product;
+                    magnitude += Math.Abs(product);
+                }
+                KernelAssert.Close(expected, output[t * outFeatures + o], 1e-6 * magnitude + 1e-7, $"{context} y[{t}, {o}]");
+            }
+        }
+    }
+}
