@@ -4,16 +4,26 @@ using StarChat.Engine.Tensors;
 
 namespace StarChat.Engine.Kernels;
 
-/// <summary>The <see cref="IMatMulKernel"/> for each weight type. F32, F16 and BF16 are registered from the start.</summary>
+/// <summary>The <see cref="IMatMulKernel"/> for each weight type. F32, F16, BF16 and every dequantizable block type are registered from the start.</summary>
 public static class MatMulKernels
 {
     private static readonly Lock s_gate = new();
-    private static ImmutableDictionary<TensorType, IMatMulKernel> s_kernels = ImmutableDictionary.CreateRange(
-    [
-        new KeyValuePair<TensorType, IMatMulKernel>(TensorType.F32, new F32MatMulKernel()),
-        new KeyValuePair<TensorType, IMatMulKernel>(TensorType.F16, new F16MatMulKernel()),
-        new KeyValuePair<TensorType, IMatMulKernel>(TensorType.BF16, new BF16MatMulKernel()),
-    ]);
+    private static ImmutableDictionary<TensorType, IMatMulKernel> s_kernels = BuiltIn();
+
+    // Block-quantized types start on the exact dequantize-then-f32 path; faster integer kernels replace them by type.
+    private static ImmutableDictionary<TensorType, IMatMulKernel> BuiltIn()
+    {
+        var kernels = ImmutableDictionary.CreateBuilder<TensorType, IMatMulKernel>();
+        kernels[TensorType.F32] = new F32MatMulKernel();
+        kernels[TensorType.F16] = new F16MatMulKernel();
+        kernels[TensorType.BF16] = new BF16MatMulKernel();
+        foreach (var type in Enum.GetValues<TensorType>())
+        {
+            if (TensorTypeInfo.IsKnown(type) && TensorTypeInfo.IsQuantized(type) && Quantization.Dequantize.IsSupported(type))
+                kernels[type] = new DequantizingMatMulKernel(type);
+        }
+        return kernels.ToImmutable();
+    }
 
     /// <summary>Adds a kernel, or replaces the one registered for its <see cref="IMatMulKernel.WeightType"/>.</summary>
     public static void Register(IMatMulKernel kernel)

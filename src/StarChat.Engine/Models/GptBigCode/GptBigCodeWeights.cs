@@ -1,0 +1,134 @@
+using StarChat.Engine.Quantization;
+using StarChat.Engine.Tensors;
+
+namespace StarChat.Engine.Models.GptBigCode;
+
+/// <summary>
+/// The tensors of a GPTBigCode model, looked up by their Hugging Face names and checked against the config's shapes
+/// at load. Matrices stay where the file put them (memory-mapped, in their stored type); the small 1-D parameters
+/// (LayerNorm gains and biases, linear biases) are widened to f32 once.
+/// </summary>
+public sealed class GptBigCodeWeights
+{
+    private GptBigCodeWeights(GptBigCodeConfig config, TensorView tokenEmbedding, TensorView positionEmbedding,
+        GptBigCodeLayer[] layers, float[] finalNormWeight, float[] finalNormBias, TensorView outputHead)
+    {
+        Config = config;
+        TokenEmbedding = tokenEmbedding;
+        PositionEmbedding = positionEmbedding;
+        Layers = layers;
+        FinalNormWeight = finalNormWeight;
+        FinalNormBias = finalNormBias;
+        OutputHead = outputHead;
+    }
+
+    /// <summary>The hyper-parameters the shapes were checked against (vocabulary size taken from the embedding).</summary>
+    public GptBigCodeConfig Config { get; }
+
+    /// <summary><c>transformer.wte.weight</c> [V, D].</summary>
+    public TensorView TokenEmbedding { get; }
+
+    /// <summary><c>transformer.wpe.weight</c> [P, D].</summary>
+    public TensorView PositionEmbedding { get; }
+
+    /// <summary>The transformer blocks.</summary>
+    public IReadOnlyList<GptBigCodeLayer> Layers { get; }
+
+    /// <summary><c>transformer.ln_f.weight</c>.</summary>
+    public float[] FinalNormWeight { get; }
+
+    /// <summary><c>transformer.ln_f.bias</c>.</summary>
+    public float[] FinalNormBias { get; }
+
+    /// <summary>The output projection [V, D]: <c>lm_head.weight</c>, or the token embedding when tied.</summary>
+    public TensorView OutputHead { get; }
+
+    /// <summary>Looks up and checks every tensor.</summary>
+    /// <exception cref="MissingWeightException">A tensor is missing.</exception>
+    /// <exception cref="WeightShapeException">A tensor has the wrong shape or a type no kernel reads.</exception>
+    /// <exception cref="NotSupportedException">The config describes multi-head (non multi-query) attention.</exception>
+    public static GptBigCodeWeights Load(IWeightSource source, GptBigCodeConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        config.Validate(source.Origin);
+        if (!config.IsMultiQuery)
+            throw new NotSupportedException($"{source.Origin}: multi_query=false (one K/V head per query head) is not supported; StarCoder-family models use multi-query attention");
+
+        var wte = source.Get("transformer.wte.weight");
+        if (wte.Shape.Rank != 2 || wte.Shape[1] != config.EmbeddingSize)
+            throw new WeightShapeException(source.Origin, wte.Name, $"expected [vocab, {config.EmbeddingSize}], got {wte.Shape}");
+        // The embedding, not config.json, decides the vocabulary (StarChat grew it to 49156 for its chat tokens).
+        config = config with { VocabSize = checked((int)wte.Shape[0]) };
+        int d = config.EmbeddingSize, f = config.FeedForwardSize, qkv = config.QkvSize;
+
+        var wpe = Matrix(source, "transformer.wpe.weight", config.ContextLength, d);
+        var layers = new GptBigCodeLayer[config.LayerCount];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string p = $"transformer.h.{i}.";
+            layers[i] = new GptBigCodeLayer(
+                Norm1Weight: Vector(source, p + "ln_1.weight", d),
+                Norm1Bias: Vector(source, p + "ln_1.bias", d),
+                QkvWeight: Matrix(source, p + "attn.c_attn.weight", qkv, d),
+                QkvBias: Vector(source, p + "attn.c_attn.bias", qkv),
+                AttentionOutputWeight: Matrix(source, p + "attn.c_proj.weight", d, d),
+                AttentionOutputBias: Vector(source, p + "attn.c_proj.bias", d),
+                Norm2Weight: Vector(source, p + "ln_2.weight", d),
+                Norm2Bias: Vector(source, p + "ln_2.bias", d),
+                UpWeight: Matrix(source, p + "mlp.c_fc.weight", f, d),
+                UpBias: Vector(source, p + "mlp.c_fc.bias", f),
+                DownWeight: Matrix(source, p + "mlp.c_proj.weight", d, f),
+                DownBias: Vector(source, p + "mlp.c_proj.bias", d));
+        }
+        var head = !config.TieWordEmbeddings && source.Contains("lm_head.weight")
+            ? Matrix(source, "lm_head.weight", config.VocabSize, d)
+            : wte;
+        if (!config.TieWordEmbeddings && !source.Contains("lm_head.weight"))
+            throw new MissingWeightException(source.Origin, "lm_head.weight");
+        return new GptBigCodeWeights(config, wte, wpe, layers,
+            Vector(source, "transformer.ln_f.weight", d), Vector(source, "transformer.ln_f.bias", d), head);
+    }
+
+    private static TensorView Matrix(IWeightSource source, string name, long rows, long columns)
+    {
+        var t = source.Get(name);
+        if (!t.Shape.Is(rows, columns))
+            throw new WeightShapeException(source.Origin, name, $"expected [{rows}, {columns}], got {t.Shape}");
+        if (!Kernels.MatMulKernels.TryGet(t.Type, out _) || !Dequantize.IsSupported(t.Type))
+            throw new WeightShapeException(source.Origin, name, $"type {TensorTypeInfo.Name(t.Type)} is not supported for weights");
+        return t;
+    }
+
+    private static float[] Vector(IWeightSource source, string name, long length)
+    {
+        var t = source.Get(name);
+        if (t.Shape.ElementCount != length || t.Shape.Rank > 2)
+            throw new WeightShapeException(source.Origin, name, $"expected [{length}], got {t.Shape}");
+        if (TensorTypeInfo.IsQuantized(t.Type) || !Dequantize.IsSupported(t.Type))
+            throw new WeightShapeException(source.Origin, name, $"type {TensorTypeInfo.Name(t.Type)} is not supported for a 1-D parameter");
+        var values = new float[length];
+        Dequantize.Row(t.Type, t.Bytes, values);
+        return values;
+    }
+}
+
+/// <summary>One transformer block's weights: pre-LayerNorm attention with fused QKV, pre-LayerNorm MLP.</summary>
+/// <param name="Norm1Weight"><c>ln_1.weight</c>.</param>
+/// <param name="Norm1Bias"><c>ln_1.bias</c>.</param>
+/// <param name="QkvWeight"><c>attn.c_attn.weight</c> [D + 2·head_dim, D]: Q for all heads, then the K head, then the V head.</param>
+/// <param name="QkvBias"><c>attn.c_attn.bias</c>.</param>
+/// <param name="AttentionOutputWeight"><c>attn.c_proj.weight</c> [D, D].</param>
+/// <param name="AttentionOutputBias"><c>attn.c_proj.bias</c>.</param>
+/// <param name="Norm2Weight"><c>ln_2.weight</c>.</param>
+/// <param name="Norm2Bias"><c>ln_2.bias</c>.</param>
+/// <param name="UpWeight"><c>mlp.c_fc.weight</c> [F, D].</param>
+/// <param name="UpBias"><c>mlp.c_fc.bias</c>.</param>
+/// <param name="DownWeight"><c>mlp.c_proj.weight</c> [D, F].</param>
+/// <param name="DownBias"><c>mlp.c_proj.bias</c>.</param>
+public sealed record GptBigCodeLayer(
+    float[] Norm1Weight, float[] Norm1Bias,
+    TensorView QkvWeight, float[] QkvBias,
+    TensorView AttentionOutputWeight, float[] AttentionOutputBias,
+    float[] Norm2Weight, float[] Norm2Bias,
+    TensorView UpWeight, float[] UpBias,
+    TensorView DownWeight, float[] DownBias);
