@@ -22,7 +22,8 @@ public sealed class ThroughputColumn(bool gigabytes) : IColumn
 
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
-    public bool IsAvailable(Summary summary) => true;
+    // Only for benchmarks that describe a weight (MatVec/MatMul), not the element-wise ones.
+    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Parameters["Shape"] is WeightShape);
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 

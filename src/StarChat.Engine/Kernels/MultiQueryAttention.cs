@@ -7,10 +7,14 @@ namespace StarChat.Engine.Kernels;
 /// head. For new token t (cache position PastLength + t) and head h:
 /// <c>s_j = scale·(q_{t,h}·k_j)</c> for j ≤ PastLength + t, <c>p = softmax(s)</c> in f32, <c>o_{t,h} = Σ_j p_j·v_j</c>.
 /// Masked positions are left out, which equals HF's <c>finfo.min</c> fill since no row is ever fully masked.
-/// Each K and V row is read once per token for all heads, which is the point of MQA.
+/// Each K and V row is read from memory once per token for all heads (blocks of rows stay in L1 while every head
+/// uses them), which is the point of MQA.
 /// </summary>
 public static unsafe class MultiQueryAttention
 {
+    // Cache rows handled together: 64 rows of 128 values are 32 KiB of f32, an L1's worth.
+    private const int CacheBlockRows = 64;
+
     /// <summary>Attention over an f32 cache.</summary>
     /// <param name="queries">Queries <c>[Tokens, Heads·HeadDim]</c>, consecutive tokens <see cref="AttentionShape.QueryStride"/> floats apart.</param>
     /// <param name="keys">Keys <c>[≥ KeyCount, HeadDim]</c>: the cache, new tokens' keys already appended.</param>
@@ -106,39 +110,43 @@ public static unsafe class MultiQueryAttention
         private readonly void AttendOneToken(int t)
         {
             int heads = Shape.Heads, d = Shape.HeadDim, keyCount = Shape.PastLength + t + 1;
-            var q = new ReadOnlySpan<float>(Queries + (long)t * Shape.QueryStride, heads * d);
+            var q = new ReadOnlySpan<float>(Queries + (long)t * Shape.QueryStride, heads * d);   // [heads, d]
             var o = new Span<float>(Output + (long)t * heads * d, heads * d);
-            var scores = KernelScratch.Floats(checked(heads * keyCount));   // [heads, keyCount]
-            var widened = KernelScratch.Floats2(d);
+            var scores = KernelScratch.Floats(checked(heads * keyCount));                        // [heads, keyCount]
+            var widened = KernelScratch.Floats2(CacheBlockRows * d);
 
-            // Scores: K row j is read once and dotted with every head's query.
-            for (int j = 0; j < keyCount; j++)
+            // Scores, a block of K rows at a time: the block comes from memory once and serves every head from L1
+            // (tiles of 2 keys × 4 heads, the heads standing in for FloatTiles' tokens).
+            for (int j0 = 0; j0 < keyCount; j0 += CacheBlockRows)
             {
-                var key = CacheRow(Keys, j, widened);
-                for (int h = 0; h < heads; h++)
-                    scores[h * keyCount + j] = VectorMath.Dot(Path, q.Slice(h * d, d), key) * Shape.Scale;
+                int rows = Math.Min(CacheBlockRows, keyCount - j0);
+                FloatTiles.Multiply(Path, CacheRows(Keys, j0, rows, widened), rows, q, heads, d, scores, keyCount, j0);
             }
+            VectorMath.Scale(Path, scores, Shape.Scale);
             for (int h = 0; h < heads; h++)
                 VectorMath.Softmax(Path, scores.Slice(h * keyCount, keyCount));
 
-            // Weighted sum: V row j is read once and added into every head's output.
+            // Weighted sum of V, block by block likewise: o_h += Σ_j p_{h,j}·v_j.
             o.Clear();
-            for (int j = 0; j < keyCount; j++)
+            for (int j0 = 0; j0 < keyCount; j0 += CacheBlockRows)
             {
-                var value = CacheRow(Values, j, widened);
+                int rows = Math.Min(CacheBlockRows, keyCount - j0);
+                var values = CacheRows(Values, j0, rows, widened);
                 for (int h = 0; h < heads; h++)
-                    VectorMath.AddScaled(Path, o.Slice(h * d, d), value, scores[h * keyCount + j]);
+                    VectorMath.AddWeightedRows(Path, o.Slice(h * d, d), values, scores.Slice(h * keyCount + j0, rows));
             }
         }
 
-        private readonly ReadOnlySpan<float> CacheRow(void* cache, int row, Span<float> widened)
+        // Rows [first, first + count) of the cache as f32: in place for an f32 cache, widened into scratch for f16.
+        private readonly ReadOnlySpan<float> CacheRows(void* cache, int first, int count, Span<float> widened)
         {
             int d = Shape.HeadDim;
             if (!HalfCache)
-                return new ReadOnlySpan<float>((float*)cache + (long)row * d, d);
-            var half = new ReadOnlySpan<ushort>((ushort*)cache + (long)row * d, d);
-            FloatConversion.HalfToSingle(Path, half, widened);
-            return widened;
+                return new ReadOnlySpan<float>((float*)cache + (long)first * d, count * d);
+            var half = new ReadOnlySpan<ushort>((ushort*)cache + (long)first * d, count * d);
+            var destination = widened[..(count * d)];
+            FloatConversion.HalfToSingle(Path, half, destination);
+            return destination;
         }
     }
 }

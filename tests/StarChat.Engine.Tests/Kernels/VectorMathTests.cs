@@ -99,6 +99,29 @@ public class VectorMathTests
     }
 
     [Theory, MemberData(nameof(Paths))]
+    public void AddWeightedRows_EveryWidth_MatchesDoubleReference(KernelPath path)
+    {
+        foreach (int width in KernelTestData.Lengths().Where(n => n <= 257))
+        {
+            foreach (int rowCount in new[] { 0, 1, 3, 8 })
+            {
+                var destination = KernelTestData.Uniform(width, seed: width);
+                var rows = KernelTestData.Uniform(width * rowCount, seed: 100 + width);
+                var weights = KernelTestData.Uniform(rowCount, seed: 200 + rowCount, low: 0, high: 1);
+                var expected = new double[width];
+                for (int i = 0; i < width; i++)
+                {
+                    expected[i] = destination[i];
+                    for (int r = 0; r < rowCount; r++)
+                        expected[i] += (double)weights[r] * rows[r * width + i];
+                }
+                VectorMath.AddWeightedRows(path, destination, rows, weights);
+                KernelAssert.AllClose(expected, destination, relative: 1e-6, floor: 8, $"{path} width={width} rows={rowCount}");
+            }
+        }
+    }
+
+    [Theory, MemberData(nameof(Paths))]
     public void Scale_EveryLength_IsExactProduct(KernelPath path)
     {
         foreach (int n in KernelTestData.Lengths())
