@@ -55,7 +55,10 @@ internal static partial class Filters
         ["selectattr"] = (v, a) => SelectItems(v, a, attribute: true, keep: true),
         ["rejectattr"] = (v, a) => SelectItems(v, a, attribute: true, keep: false),
         ["map"] = Map,
-        ["attr"] = (v, a) => Access.GetAttribute(v, Text(a.Required(0, "name")), "attr"),
+        // Python getattr only: a dict's keys are not attributes.
+        ["attr"] = (v, a) => v is DictValue d
+            ? (Value?)Methods.TryBindDict(d, Text(a.Required(0, "name"))) ?? new UndefinedValue("attr")
+            : Access.GetAttribute(v, Text(a.Required(0, "name")), "attr"),
         ["sort"] = Sort,
         ["unique"] = Unique,
         ["sum"] = Sum,

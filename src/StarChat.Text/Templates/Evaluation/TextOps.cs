@@ -70,10 +70,8 @@ internal static partial class TextOps
                     return;
                 if (maxSplit >= 0 && parts.Count == maxSplit)
                 {
-                    int end = t.Length;
-                    while (end > i && TemplateLexer.IsPythonSpace(t[end - 1]))
-                        end--;
-                    parts.Add((i, end));
+                    // Python keeps the remainder's trailing whitespace.
+                    parts.Add((i, t.Length));
                     return;
                 }
                 int start = i;
@@ -91,10 +89,7 @@ internal static partial class TextOps
                 break;
             if (maxSplit >= 0 && parts.Count == maxSplit)
             {
-                int begin = 0;
-                while (begin < j && TemplateLexer.IsPythonSpace(t[begin]))
-                    begin++;
-                parts.Add((begin, j));
+                parts.Add((0, j));
                 break;
             }
             int stop = j;
