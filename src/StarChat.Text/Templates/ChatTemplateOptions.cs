@@ -31,7 +31,7 @@ public sealed record ChatTemplateOptions
     /// Work units one render may spend: one per evaluated node or loop iteration, plus one per 64 characters of every
     /// string or list built. Bounds run time even for templates that loop over <c>range()</c>.
     /// </summary>
-    public long MaxWork { get; init; } = 20_000_000;
+    public long MaxWork { get; init; } = 5_000_000;
 
     /// <summary>Deepest nesting of blocks and expressions the parser accepts (guards the evaluator's stack).</summary>
     public int MaxNestingDepth { get; init; } = 100;

@@ -306,7 +306,7 @@ internal sealed partial class TemplateParser
                 else if (t.IsOperator("("))
                 {
                     Next();
-                    node = new CallExpr(node, ParseCallArguments(), t.Line, t.Column);
+                    node = new CallExpr(node, ParseCallArguments(), node.Line, node.Column);
                 }
                 else
                 {
@@ -410,7 +410,7 @@ internal sealed partial class TemplateParser
                 else if (t.IsOperator("("))
                 {
                     Next();
-                    node = new CallExpr(node, ParseCallArguments(), t.Line, t.Column);
+                    node = new CallExpr(node, ParseCallArguments(), node.Line, node.Column);
                 }
                 else
                 {
