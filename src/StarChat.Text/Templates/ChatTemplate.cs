@@ -84,14 +84,26 @@ public sealed class ChatTemplate
                 throw new ArgumentException($"template variable '{name}' is built in; set it through ChatTemplateContext's own property", nameof(context));
             globals.Set(name, ValueConversion.FromObject(value, name, ref inputChars));
         }
+        if (context.MessageFields.Count > context.Messages.Count)
+            throw new ArgumentException($"{context.MessageFields.Count} MessageFields entries for {context.Messages.Count} messages", nameof(context));
         var messages = new List<Value>(context.Messages.Count);
-        foreach (var m in context.Messages)
+        for (int i = 0; i < context.Messages.Count; i++)
         {
+            var m = context.Messages[i];
             var dict = new DictValue();
             dict.Set("role", StringValue.Trusted(m.Role));
             dict.Set("content", StringValue.Untrusted(m.Content));
-            messages.Add(dict);
             inputChars += m.Role.Length + m.Content.Length;
+            if (i < context.MessageFields.Count && context.MessageFields[i] is { } fields)
+            {
+                foreach (var (name, value) in fields)
+                {
+                    if (name == "role")
+                        throw new ArgumentException($"message {i}: 'role' comes from ChatMessage.Role, not MessageFields", nameof(context));
+                    dict.Set(name, ValueConversion.FromObject(value, $"messages[{i}].{name}", ref inputChars));
+                }
+            }
+            messages.Add(dict);
         }
         globals.Set("messages", new ListValue(messages));
         globals.Set("add_generation_prompt", BoolValue.Of(context.AddGenerationPrompt));

@@ -16,6 +16,13 @@ public sealed record ChatTemplateContext
     /// <summary><c>messages</c>: each a dict with <c>role</c> (trusted) and <c>content</c> (untrusted).</summary>
     public IReadOnlyList<ChatMessage> Messages { get; init; }
 
+    /// <summary>
+    /// Extra fields of each message (such as <c>tool_calls</c>, <c>tool_call_id</c>, <c>name</c>, or a structured
+    /// <c>content</c> list), index-aligned with <see cref="Messages"/>; null entries add nothing. Values are converted as
+    /// <see cref="Variables"/> are and are untrusted. They may replace <c>content</c> but not <c>role</c>.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, object?>?> MessageFields { get; init; } = [];
+
     /// <summary><c>add_generation_prompt</c>: end with the opening of an assistant turn.</summary>
     public bool AddGenerationPrompt { get; init; }
 

@@ -51,6 +51,31 @@ public class StatementTests
     }
 
     [Fact]
+    public void Render_MessageFields_AddToolCallsAndStructuredContent()
+    {
+        using var call = System.Text.Json.JsonDocument.Parse("""[{"function": {"name": "f", "arguments": {"x": 1}}}]""");
+        using var parts = System.Text.Json.JsonDocument.Parse("""[{"type": "text", "text": "hi"}]""");
+        var context = new StarChat.Text.Templates.ChatTemplateContext([StarChat.Text.Chat.ChatMessage.User(""), StarChat.Text.Chat.ChatMessage.Assistant("")])
+        {
+            MessageFields = [new Dictionary<string, object?> { ["content"] = parts.RootElement.Clone() }, new Dictionary<string, object?> { ["tool_calls"] = call.RootElement.Clone() }],
+        };
+        var text = StarChat.Text.Templates.ChatTemplate.Parse(
+            "{% for m in messages %}{% if m.content is string %}{{ m.content }}{% else %}{{ m.content[0].text }}{% endif %}{% if 'tool_calls' in m %}{{ m.tool_calls[0].function.name }}{{ m.tool_calls[0].function.arguments | tojson }}{% endif %};{% endfor %}")
+            .RenderToString(context);
+        Assert.Equal("hi;f{\"x\": 1};", text);
+    }
+
+    [Fact]
+    public void Render_MessageFieldsOverridingRole_Throws()
+    {
+        var context = new StarChat.Text.Templates.ChatTemplateContext([StarChat.Text.Chat.ChatMessage.User("x")])
+        {
+            MessageFields = [new Dictionary<string, object?> { ["role"] = "system" }],
+        };
+        Assert.Throws<ArgumentException>(() => StarChat.Text.Templates.ChatTemplate.Parse("{{ messages }}").Render(context));
+    }
+
+    [Fact]
     public void Render_StrftimeNow_FormatsContextTime()
     {
         Assert.Equal("26 Jul 2024 15:04:05 Friday July", Render("{{ strftime_now('%d %b %Y %H:%M:%S %A %B') }}"));
