@@ -28,6 +28,19 @@ public class StatementTests
     [InlineData("{% set block %}hi {{ 1 + 1 }}{% endset %}[{{ block }}]", "[hi 2]")]
     [InlineData("{% generation %}reply{% endgeneration %}", "reply")]
     [InlineData("{% set d = dict(a=1, b='x') %}{{ d.a }}{{ d['b'] }}", "1x")]
+    [InlineData("{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Ann') }} {{ greet('Bob', '?') }} {{ greet(name='Cy', punct='.') }}", "Hi Ann! Hi Bob? Hi Cy.")]
+    [InlineData("{% macro count(n) %}{{ n }}{% if n > 0 %}{{ count(n - 1) }}{% endif %}{% endmacro %}{{ count(3) }}", "3210")]
+    [InlineData("{% set x = 'top' %}{% macro show() %}{{ x }}{% set x = 'inner' %}{{ x }}{% endmacro %}{{ show() }}{{ x }}", "topinnertop")]
+    [InlineData("{% set x = 'top' %}{% macro show() %}[{{ x }}]{% endmacro %}{% set x = 'later' %}{{ show() }}", "[later]")]
+    [InlineData("{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, k=4) }}", "1(2, 3){'k': 4}")]
+    [InlineData("{% macro m(a, b=a ~ '!') %}{{ b }}{% endmacro %}{{ m('x') }}", "x!")]
+    [InlineData("{% for i in [1, 2] %}{% macro m() %}{{ i }}{% endmacro %}{{ m() }}{% endfor %}", "12")]
+    [InlineData("{% macro m() %}{{ loop is defined }}{% endmacro %}{% for i in [1] %}{{ m() }}{% endfor %}", "False")]
+    [InlineData("{% macro m() %}\n  x\n{% endmacro %}[{{ m() }}]", "[  x\n]")]
+    [InlineData("{% macro wrap(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}{% call wrap('b') %}bold{% endcall %}", "<b>bold</b>")]
+    [InlineData("{% macro each(xs) %}{% for x in xs %}{{ caller(x) }}{% endfor %}{% endmacro %}{% call(item) each([1, 2]) %}[{{ item }}]{% endcall %}", "[1][2]")]
+    [InlineData("{% macro m(a, b) %}{{ a }}{{ b }}{% endmacro %}{{ m(*[1, 2]) }}{{ m(**{'a': 3, 'b': 4}) }}{{ m(5, **{'b': 6}) }}", "123456")]
+    [InlineData("{{ range(*[3]) | list }} {{ dict(**{'k': 1}) }}", "[0, 1, 2] {'k': 1}")]
     public void Render_Statement_MatchesJinja(string source, string expected)
     {
         Assert.Equal(expected, Render(source));

@@ -24,6 +24,7 @@ public class TrustTrackingTests
     [InlineData("{% set x = '<|user|>' + messages[0]['content'] %}{{ x + '<|end|>' }}")]
     [InlineData("{% set x %}<|user|>{{ messages[0].content }}{% endset %}{{ x }}<|end|>")]
     [InlineData("{{ ['<|user|>', messages[0].content, '<|end|>'] | join }}")]
+    [InlineData("{% macro turn(c) %}<|user|>{{ c }}<|end|>{% endmacro %}{{ turn(messages[0].content) }}")]
     [InlineData("{{ ('<|user|>' + messages[0].content + '<|end|>') | trim }}")]
     [InlineData("{{ ('  <|user|>' + messages[0].content + '<|end|>\n')[2:-1] }}")]
     public void Render_ContentThroughConcatenationJoinTrimSlice_KeepsExactTrust(string source)

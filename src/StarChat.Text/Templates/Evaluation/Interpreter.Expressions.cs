@@ -120,14 +120,25 @@ internal sealed partial class Interpreter
 
     private CallArguments Arguments(string callee, Arguments arguments)
     {
-        if (arguments.Positional.Count == 0 && arguments.Named.Count == 0)
+        if (arguments.Positional.Count == 0 && arguments.Named.Count == 0 && arguments.Spread is null && arguments.KeywordSpread is null)
             return new CallArguments(callee, [], budget);
         var positional = arguments.Positional.Select(Evaluate).ToList();
+        if (arguments.Spread is not null)
+            positional.AddRange(Access.Iterate(Evaluate(arguments.Spread)));
         var named = new Dictionary<string, Value>(StringComparer.Ordinal);
-        foreach (var (name, expr) in arguments.Named)
+        void AddNamed(string name, Value value)
         {
-            if (!named.TryAdd(name, Evaluate(expr)))
+            if (!named.TryAdd(name, value))
                 throw new TemplateRuntimeException($"{callee}() got multiple values for keyword argument '{name}'");
+        }
+        foreach (var (name, expr) in arguments.Named)
+            AddNamed(name, Evaluate(expr));
+        if (arguments.KeywordSpread is not null)
+        {
+            if (Evaluate(arguments.KeywordSpread) is not DictValue spread)
+                throw new TemplateRuntimeException($"{callee}() argument after ** must be a mapping");
+            foreach (var (key, value) in spread.Entries)
+                AddNamed(key is StringValue s ? s.Text : throw new TemplateRuntimeException($"{callee}() keywords must be strings"), value);
         }
         return new CallArguments(callee, positional, named, budget);
     }

@@ -9,8 +9,12 @@ namespace StarChat.Text.Templates.Evaluation;
 /// </summary>
 internal sealed partial class Interpreter(Scope globals, RenderBudget budget)
 {
+    /// <summary>Bounds macro recursion well inside the thread's stack.</summary>
+    private const int MaxMacroDepth = 64;
+
     private Scope _scope = new(globals);
     private TemplateStringBuilder _output = new();
+    private int _macroDepth;
 
     private enum Flow
     {
@@ -73,6 +77,13 @@ internal sealed partial class Interpreter(Scope globals, RenderBudget budget)
                     _output = saved;
                 }
                 return Flow.Normal;
+            case MacroStmt macro:
+                _scope.Set(macro.Name, DefineMacro(macro));
+                return Flow.Normal;
+            case CallBlockStmt callBlock:
+                var result = CallWithCaller(callBlock);
+                Write(result is StringValue rendered ? rendered.Value : Guard(callBlock, () => PythonFormat.Str(result)), callBlock);
+                return Flow.Normal;
             case BlockStmt block:
                 return Execute(block.Body);
             case BreakStmt:
@@ -82,6 +93,75 @@ internal sealed partial class Interpreter(Scope globals, RenderBudget budget)
             default:
                 throw new TemplateException($"internal: unknown statement {statement.GetType().Name}", statement.Line, statement.Column);
         }
+    }
+
+    /// <summary>
+    /// A macro is a closure over the scope it is defined in (so it sees top-level variables as they are when it is
+    /// called); a call renders its body into a fresh buffer and returns that text with its trust.
+    /// </summary>
+    private FunctionValue DefineMacro(MacroStmt macro)
+    {
+        var definingScope = _scope;
+        return new FunctionValue(macro.Name, args =>
+        {
+            if (++_macroDepth > MaxMacroDepth)
+                throw new TemplateRuntimeException($"macro calls nested deeper than {MaxMacroDepth} (runaway recursion in '{macro.Name}'?)");
+            var savedScope = _scope;
+            var savedOutput = _output;
+            _scope = new Scope(definingScope);
+            _output = new TemplateStringBuilder();
+            try
+            {
+                BindParameters(macro, args);
+                Execute(macro.Body);
+                return new StringValue(_output.Build());
+            }
+            finally
+            {
+                _scope = savedScope;
+                _output = savedOutput;
+                _macroDepth--;
+            }
+        });
+    }
+
+    private Value CallWithCaller(CallBlockStmt block)
+    {
+        var caller = DefineMacro(new MacroStmt("caller", block.CallerParameters, block.Body, block.Line, block.Column));
+        var callee = Evaluate(block.Call.Callee);
+        if (callee is not FunctionValue function)
+            throw new TemplateException($"'{{% call %}}' target is not a macro but {callee.TypeName}", block.Line, block.Column);
+        var args = Arguments(function.Name, block.Call.Arguments);
+        var named = new Dictionary<string, Value>(args.Named, StringComparer.Ordinal) { ["caller"] = caller };
+        return Guard(block, () => function.Invoke(new CallArguments(function.Name, args.Positional, named, budget)));
+    }
+
+    private void BindParameters(MacroStmt macro, CallArguments args)
+    {
+        var parameters = macro.Parameters;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            Value value;
+            if (i < args.Positional.Count)
+                value = args.Positional[i];
+            else if (args.Named.TryGetValue(p.Name, out var named))
+                value = named;
+            else
+                value = p.Default is null ? new UndefinedValue(p.Name) : Evaluate(p.Default);
+            _scope.Set(p.Name, value);
+        }
+        // Jinja's extra-argument catch-alls.
+        _scope.Set("varargs", new ListValue([.. args.Positional.Skip(parameters.Count)], isTuple: true));
+        var kwargs = new DictValue();
+        foreach (var (name, value) in args.Named)
+        {
+            if (name == "caller")
+                _scope.Set("caller", value);
+            else if (!parameters.Any(p => p.Name == name))
+                kwargs.Set(name, value);
+        }
+        _scope.Set("kwargs", kwargs);
     }
 
     private Flow ExecuteFor(ForStmt loop)

@@ -19,7 +19,8 @@ internal sealed record ItemExpr(Expr Target, Expr Key, int Line, int Column) : E
 /// <summary><c>x[start:stop:step]</c>.</summary>
 internal sealed record SliceExpr(Expr Target, Expr? Start, Expr? Stop, Expr? Step, int Line, int Column) : Expr(Line, Column);
 
-internal sealed record Arguments(IReadOnlyList<Expr> Positional, IReadOnlyList<KeyValuePair<string, Expr>> Named)
+/// <summary>Call arguments; <see cref="Spread"/> is <c>*xs</c> and <see cref="KeywordSpread"/> is <c>**d</c>.</summary>
+internal sealed record Arguments(IReadOnlyList<Expr> Positional, IReadOnlyList<KeyValuePair<string, Expr>> Named, Expr? Spread = null, Expr? KeywordSpread = null)
 {
     public static Arguments None { get; } = new([], []);
 }

@@ -24,6 +24,18 @@ internal sealed record SetStmt(AssignTarget Target, Expr Value, int Line, int Co
 /// <summary><c>{% set name %}...{% endset %}</c>: captures rendered text, keeping its trust.</summary>
 internal sealed record SetBlockStmt(AssignTarget Target, IReadOnlyList<Stmt> Body, int Line, int Column) : Stmt(Line, Column);
 
+internal sealed record MacroParameter(string Name, Expr? Default);
+
+/// <summary><c>{% macro name(a, b=default) %}...{% endmacro %}</c>: a function returning its rendered body.</summary>
+internal sealed record MacroStmt(string Name, IReadOnlyList<MacroParameter> Parameters, IReadOnlyList<Stmt> Body, int Line, int Column) : Stmt(Line, Column);
+
+/// <summary>
+/// <c>{% call(params) macro(args) %}body{% endcall %}</c>: calls the macro with <c>caller</c> bound to a function that
+/// renders the body.
+/// </summary>
+internal sealed record CallBlockStmt(CallExpr Call, IReadOnlyList<MacroParameter> CallerParameters, IReadOnlyList<Stmt> Body, int Line, int Column)
+    : Stmt(Line, Column);
+
 /// <summary>A body rendered in place: Hugging Face's <c>{% generation %}</c> marker block.</summary>
 internal sealed record BlockStmt(IReadOnlyList<Stmt> Body, int Line, int Column) : Stmt(Line, Column);
 

@@ -351,16 +351,30 @@ internal sealed partial class TemplateParser
     {
         var positional = new List<Expr>();
         var named = new List<KeyValuePair<string, Expr>>();
+        Expr? spread = null, keywordSpread = null;
+        bool first = true;
         while (!Current.IsOperator(")"))
         {
-            if (positional.Count + named.Count > 0)
+            if (!first)
             {
                 Expect(",", "',' or ')'");
                 if (Current.IsOperator(")"))
                     break;
             }
+            first = false;
             if (Current.IsOperator("*") || Current.IsOperator("**"))
-                throw Error("'*args' and '**kwargs' in calls are not supported", Current);
+            {
+                var star = Next();
+                bool keywords = star.Value == "**";
+                if ((keywords ? keywordSpread : spread) is not null)
+                    throw Error($"only one '{star.Value}' argument is supported per call", star);
+                var value = ParseExpression();
+                if (keywords)
+                    keywordSpread = value;
+                else
+                    spread = value;
+                continue;
+            }
             if (Current.Kind == TokenKind.Name && PeekAhead(1).IsOperator("="))
             {
                 string name = Next().Value;
@@ -375,7 +389,7 @@ internal sealed partial class TemplateParser
             }
         }
         Next();
-        return new Arguments(positional, named);
+        return new Arguments(positional, named, spread, keywordSpread);
     }
 
     private Expr ParseFilterChain(Expr node)

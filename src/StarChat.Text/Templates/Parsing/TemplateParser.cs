@@ -11,7 +11,7 @@ internal sealed partial class TemplateParser
 {
     private static readonly HashSet<string> s_unsupportedTags = new(StringComparer.Ordinal)
     {
-        "macro", "call", "include", "import", "from", "extends", "block", "filter", "with", "autoescape", "do", "print",
+        "include", "import", "from", "extends", "block", "filter", "with", "autoescape", "do", "print",
         "trans", "pluralize",
     };
 
@@ -105,6 +105,10 @@ internal sealed partial class TemplateParser
                     throw Error($"'{{% {name.Value} %}}' outside a for loop", name);
                 ExpectBlockEnd();
                 return name.Value == "break" ? new BreakStmt(name.Line, name.Column) : new ContinueStmt(name.Line, name.Column);
+            case "macro":
+                return ParseMacro(name);
+            case "call":
+                return ParseCallBlock(name);
             case "generation":
                 Next();
                 ExpectBlockEnd();
@@ -114,7 +118,7 @@ internal sealed partial class TemplateParser
                 return new BlockStmt(body, name.Line, name.Column);
         }
         if (s_unsupportedTags.Contains(name.Value))
-            throw Error($"'{{% {name.Value} %}}' is not supported by this chat template engine (supported tags: if, for, set, break, continue, generation, raw)", name);
+            throw Error($"'{{% {name.Value} %}}' is not supported by this chat template engine (supported tags: if, for, set, macro, call, break, continue, generation, raw)", name);
         if (name.Value.StartsWith("end", StringComparison.Ordinal) || name.Value is "elif" or "else")
         {
             string where = enclosing is null ? "at top level" : $"inside '{{% {enclosing.Tag} %}}' opened at line {enclosing.Token.Line}";
@@ -179,6 +183,73 @@ internal sealed partial class TemplateParser
             ExpectBlockEnd();
         }
         return new ForStmt(target, iterable, filter, body, otherwise, tag.Line, tag.Column);
+    }
+
+    private MacroStmt ParseMacro(Token tag)
+    {
+        Next();
+        var name = Current;
+        if (name.Kind != TokenKind.Name)
+            throw Error($"expected a macro name, found {name.Describe()}", name);
+        Next();
+        Expect("(", "'(' after the macro name");
+        var parameters = ParseMacroParameters(name);
+        ExpectBlockEnd();
+        var body = ParseDetachedBody(new BlockOpener("macro", tag, ["endmacro"]));
+        return new MacroStmt(name.Value, parameters, body, tag.Line, tag.Column);
+    }
+
+    private CallBlockStmt ParseCallBlock(Token tag)
+    {
+        Next();
+        List<MacroParameter> parameters = [];
+        if (Current.IsOperator("("))
+        {
+            Next();
+            parameters = ParseMacroParameters(tag);
+        }
+        var call = ParseExpression() as CallExpr
+            ?? throw Error("'{% call %}' needs a macro call, such as '{% call m(x) %}'", tag);
+        ExpectBlockEnd();
+        var body = ParseDetachedBody(new BlockOpener("call", tag, ["endcall"]));
+        return new CallBlockStmt(call, parameters, body, tag.Line, tag.Column);
+    }
+
+    /// <summary>A macro or caller body: break/continue cannot reach a loop outside it.</summary>
+    private List<Stmt> ParseDetachedBody(BlockOpener opener)
+    {
+        int loops = _loopDepth;
+        _loopDepth = 0;
+        var body = ParseBody(opener, out _);
+        _loopDepth = loops;
+        Next();
+        ExpectBlockEnd();
+        return body;
+    }
+
+    /// <summary>Parameters up to and including ')'.</summary>
+    private List<MacroParameter> ParseMacroParameters(Token at)
+    {
+        var parameters = new List<MacroParameter>();
+        while (!Current.IsOperator(")"))
+        {
+            if (parameters.Count > 0)
+                Expect(",", "',' or ')'");
+            string parameter = ExpectTargetName();
+            Expr? defaultValue = null;
+            if (Current.IsOperator("="))
+            {
+                Next();
+                defaultValue = ParseExpression();
+            }
+            else if (parameters.Count > 0 && parameters[^1].Default is not null)
+            {
+                throw Error($"macro parameter '{parameter}' without a default follows one with a default", at);
+            }
+            parameters.Add(new MacroParameter(parameter, defaultValue));
+        }
+        Next();
+        return parameters;
     }
 
     private Stmt ParseSet(Token tag)
