@@ -9,19 +9,19 @@ internal static class Access
     /// <c>x.name</c>: Python attributes (methods) first, then, for dicts, the key; missing gives undefined, as does
     /// anything of an undefined value.
     /// </summary>
-    public static Value GetAttribute(Value target, string name, string description) => target switch
+    public static Value GetAttribute(Value target, string name, Func<string> description) => target switch
     {
         NamespaceValue ns => ns.Attributes.TryGetValue(name, out var v) ? v : new UndefinedValue(description),
         LoopValue loop => loop.GetAttribute(name),
         StringValue s => (Value?)Methods.TryBindString(s, name) ?? new UndefinedValue(description),
         DictValue d => (Value?)Methods.TryBindDict(d, name)
-            ?? (d.TryGet(StringValue.Trusted(name), out var item) ? item : new UndefinedValue(description)),
+            ?? (d.TryGet(name, out var item) ? item : new UndefinedValue(description)),
         ListValue l => (Value?)Methods.TryBindList(l, name) ?? new UndefinedValue(description),
         _ => new UndefinedValue(description),
     };
 
     /// <summary><c>x[key]</c>: the item first, then for a string key the attribute, as Jinja's <c>getitem</c>.</summary>
-    public static Value GetItem(Value target, Value key, string description)
+    public static Value GetItem(Value target, Value key, Func<string> description)
     {
         switch (target, key)
         {
@@ -91,8 +91,8 @@ internal static class Access
         foreach (var part in path.Split('.'))
         {
             v = long.TryParse(part, out long i)
-                ? GetItem(v, new IntValue(i), path)
-                : GetItem(v, StringValue.Trusted(part), path);
+                ? GetItem(v, new IntValue(i), () => path)
+                : GetItem(v, StringValue.Trusted(part), () => path);
         }
         return v;
     }

@@ -58,7 +58,7 @@ internal static partial class Filters
         // Python getattr only: a dict's keys are not attributes.
         ["attr"] = (v, a) => v is DictValue d
             ? (Value?)Methods.TryBindDict(d, Text(a.Required(0, "name"))) ?? new UndefinedValue("attr")
-            : Access.GetAttribute(v, Text(a.Required(0, "name")), "attr"),
+            : Access.GetAttribute(v, Text(a.Required(0, "name")), () => "attr"),
         ["sort"] = Sort,
         ["unique"] = Unique,
         ["sum"] = Sum,

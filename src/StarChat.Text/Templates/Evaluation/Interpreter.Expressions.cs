@@ -28,8 +28,8 @@ internal sealed partial class Interpreter
     {
         LiteralExpr literal => literal.Value,
         NameExpr name => _scope.TryGet(name.Name, out var v) ? v : new UndefinedValue(name.Name),
-        AttributeExpr attribute => Access.GetAttribute(Evaluate(attribute.Target), attribute.Attribute, Describe(attribute)),
-        ItemExpr item => Access.GetItem(Evaluate(item.Target), Evaluate(item.Key), Describe(item)),
+        AttributeExpr attribute => Access.GetAttribute(Evaluate(attribute.Target), attribute.Attribute, () => Describe(attribute)),
+        ItemExpr item => Access.GetItem(Evaluate(item.Target), Evaluate(item.Key), () => Describe(item)),
         SliceExpr slice => Access.Slice(Evaluate(slice.Target), EvaluateOptional(slice.Start), EvaluateOptional(slice.Stop), EvaluateOptional(slice.Step)),
         CallExpr call => Call(call),
         FilterExpr filter => Filters.Apply(filter.Name, Evaluate(filter.Input), Arguments(filter.Name, filter.Arguments)),
@@ -98,7 +98,7 @@ internal sealed partial class Interpreter
         if (call.Callee is AttributeExpr method)
         {
             var target = Evaluate(method.Target);
-            callee = Access.GetAttribute(target, method.Attribute, Describe(method));
+            callee = Access.GetAttribute(target, method.Attribute, () => Describe(method));
             if (callee is not FunctionValue)
             {
                 throw new TemplateRuntimeException(target is UndefinedValue u

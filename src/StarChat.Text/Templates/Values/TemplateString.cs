@@ -71,10 +71,20 @@ internal sealed class TemplateString
             return this;
         if (Length == 0)
             return other;
-        var b = new TemplateStringBuilder();
-        b.Append(this);
-        b.Append(other);
-        return b.Build();
+        // The hot path of `'<|user|>' + content + '<|end|>'`: join the arrays directly, merging the seam.
+        bool merge = _runs[^1].Trusted == other._runs[0].Trusted;
+        var runs = new TextRun[_runs.Length + other._runs.Length - (merge ? 1 : 0)];
+        _runs.CopyTo(runs, 0);
+        if (merge)
+        {
+            runs[_runs.Length - 1] = new TextRun(_runs[^1].Length + other._runs[0].Length, other._runs[0].Trusted);
+            other._runs.AsSpan(1).CopyTo(runs.AsSpan(_runs.Length));
+        }
+        else
+        {
+            other._runs.CopyTo(runs, _runs.Length);
+        }
+        return new TemplateString(Text + other.Text, runs);
     }
 
     /// <summary>Characters <paramref name="start"/> .. <paramref name="start"/>+<paramref name="length"/>, each with its trust.</summary>

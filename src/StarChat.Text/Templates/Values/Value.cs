@@ -17,12 +17,31 @@ internal abstract class Value
 /// Jinja's lenient undefined: renders as empty, is falsy, iterates as empty, and any attribute or item of it is
 /// again undefined. Arithmetic on it is an error, as in Jinja.
 /// </summary>
-internal sealed class UndefinedValue(string? name) : Value
+internal sealed class UndefinedValue : Value
 {
-    public static UndefinedValue Anonymous { get; } = new(null);
+    private Func<string>? _describe;
+    private string? _name;
+
+    public UndefinedValue(string? name) => _name = name;
+
+    /// <summary>Names itself only if a message needs it: describing an expression costs more than the lookup.</summary>
+    public UndefinedValue(Func<string> describe) => _describe = describe;
+
+    public static UndefinedValue Anonymous { get; } = new((string?)null);
 
     /// <summary>The expression that produced it (for messages), e.g. <c>messages[0]</c>.</summary>
-    public string? Name { get; } = name;
+    public string? Name
+    {
+        get
+        {
+            if (_describe is not null)
+            {
+                _name = _describe();
+                _describe = null;
+            }
+            return _name;
+        }
+    }
 
     public override string TypeName => "undefined";
 
@@ -112,6 +131,7 @@ internal sealed class ListValue(IReadOnlyList<Value> items, bool isTuple = false
 internal sealed class DictValue : Value
 {
     private readonly Dictionary<Value, int> _index = new(ValueKeyComparer.Instance);
+    private readonly Dictionary<string, int> _stringKeys = new(StringComparer.Ordinal);
     private readonly List<KeyValuePair<Value, Value>> _entries = [];
 
     public static DictValue Empty { get; } = new();
@@ -135,6 +155,8 @@ internal sealed class DictValue : Value
         else
         {
             _index[key] = _entries.Count;
+            if (key is StringValue s)
+                _stringKeys[s.Text] = _entries.Count;
             _entries.Add(new(key, value));
         }
     }
@@ -144,6 +166,18 @@ internal sealed class DictValue : Value
     public bool TryGet(Value key, out Value value)
     {
         if (ValueKeyComparer.IsHashable(key) && _index.TryGetValue(key, out int i))
+        {
+            value = _entries[i].Value;
+            return true;
+        }
+        value = UndefinedValue.Anonymous;
+        return false;
+    }
+
+    /// <summary>Looks up a string key without building a value for it (attribute access).</summary>
+    public bool TryGet(string key, out Value value)
+    {
+        if (_stringKeys.TryGetValue(key, out int i))
         {
             value = _entries[i].Value;
             return true;
