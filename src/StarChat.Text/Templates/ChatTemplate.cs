@@ -45,7 +45,14 @@ public sealed class ChatTemplate
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= ChatTemplateOptions.HuggingFace;
-        return new ChatTemplate(source, options, TemplateParser.Parse(source, options));
+        try
+        {
+            return new ChatTemplate(source, options, TemplateParser.Parse(source, options));
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            throw new TemplateException("template nests too deeply for this thread's stack", e);
+        }
     }
 
     /// <summary>Renders the prompt as segments with adjacent segments of equal trust merged and no empty ones.</summary>
@@ -115,7 +122,17 @@ public sealed class ChatTemplate
 
         long maxChars = Options.BaseOutputChars + Options.OutputCharsPerInputChar * inputChars;
         var budget = new RenderBudget(Options.MaxWork, (int)Math.Min(maxChars, Array.MaxLength));
-        return new Interpreter(globals, budget).Render(_body);
+        using (budget.Enter())
+        {
+            try
+            {
+                return new Interpreter(globals, budget).Render(_body);
+            }
+            catch (InsufficientExecutionStackException e)
+            {
+                throw new TemplateException("template recursion and nesting exhausted this thread's stack", e);
+            }
+        }
     }
 
     private static void SetToken(Scope globals, string name, string? token)

@@ -14,12 +14,24 @@ public class RenderLimitTests
     [InlineData("{% for a in range(5000) %}{% for b in range(5000) %}{% endfor %}{% endfor %}")]
     [InlineData("{% set ns = namespace(s='abcdefgh') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}")]
     [InlineData("{{ 'x'.replace('', 'y' * 1000000) }}")]
+    [InlineData("{% set s = 'x' * 1000 %}{{ [s] * 100000 }}")]
+    [InlineData("{% set s = 'x' * 1000 %}{{ ([s] * 100000) | tojson(indent=2) }}")]
+    [InlineData("{% set s = 'x' * 1000 %}{{ ([s] * 100000) | join }}")]
+    [InlineData("{% set s = 'x' * 1000 %}{{ '-'.join([s] * 100000) }}")]
     public void Render_RunawayTemplate_ThrowsLimitErrorQuickly(string source)
     {
         var watch = Stopwatch.StartNew();
         var e = Assert.Throws<TemplateException>(() => Render(source));
         Assert.Contains("limit", e.Reason, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void Render_ComparingDeeplyNestedValues_ThrowsInsteadOfOverflowingTheStack()
+    {
+        var e = Assert.Throws<TemplateException>(() => Render(
+            "{% set ns = namespace(a=[], b=[]) %}{% for i in range(100000) %}{% set ns.a = [ns.a] %}{% set ns.b = [ns.b] %}{% endfor %}{{ ns.a == ns.b }}"));
+        Assert.Contains("nested too deeply", e.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,6 +75,31 @@ public class RenderLimitTests
     {
         string source = string.Concat(Enumerable.Repeat("{% if true %}", 5000)) + string.Concat(Enumerable.Repeat("{% endif %}", 5000));
         Assert.Throws<TemplateException>(() => ChatTemplate.Parse(source));
+    }
+
+    [Fact]
+    public void Render_DeepRecursionOnASmallStack_ThrowsTemplateExceptionInsteadOfCrashing()
+    {
+        // 60 macro levels, each evaluating an expression nested 90 deep: within every depth limit, but more than a
+        // 256 KiB stack holds. The process must survive with a typed error.
+        string nested = new string('(', 90) + "n" + new string(')', 90);
+        string source = "{% macro f(n) %}{% if n > 0 %}{{ f(" + nested + " - 1) }}{% endif %}{% endmacro %}{{ f(60) }}";
+        Exception? caught = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Render(source);
+            }
+            catch (Exception e)
+            {
+                caught = e;
+            }
+        }, maxStackSize: 256 * 1024);
+        thread.Start();
+        thread.Join();
+        var e = Assert.IsType<TemplateException>(caught);
+        Assert.Contains("stack", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

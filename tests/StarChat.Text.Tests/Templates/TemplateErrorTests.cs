@@ -52,6 +52,7 @@ public class TemplateErrorTests
     [InlineData("{% set a, b = [1] %}", "cannot unpack 1 value(s) into 2 names", 1, 4)]
     [InlineData("{% set x = 1 %}{% set x.y = 2 %}", "'x' is not a namespace() object", 1, 19)]
     [InlineData("{{ '%s' % 1 }}", "printf-style string formatting", 1, 9)]
+    [InlineData("{{ [1, 'a'] | sort }}", "'<' not supported between instances of", 1, 15)]
     [InlineData("{{ undefined_thing | tojson }}", "not JSON serializable", 1, 22)]
     [InlineData("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "macro calls nested deeper than 64", 1, 20)]
     public void Render_TypeErrors_ThrowWithPosition(string source, string reason, int line, int column)

@@ -25,7 +25,7 @@ internal static partial class Filters
         ["replace"] = (v, a) => new StringValue(TextOps.Replace(Str(v), Str(a.Required(0, "old")), Str(a.Required(1, "new")),
             a.Get(2, "count") is IntValue n ? n.Value : -1, a.Budget)),
         ["join"] = (v, a) => Join(Access.Iterate(v), a.Get(0, "d") is { } sep ? PythonFormat.Str(sep) : TemplateString.Empty,
-            a.Get(1, "attribute") is StringValue attr ? attr.Text : null),
+            a.Get(1, "attribute") is StringValue attr ? attr.Text : null, a.Budget),
         ["default"] = Default, ["d"] = Default,
         ["first"] = (v, a) => Access.Iterate(v) is { Count: > 0 } items ? items[0] : new UndefinedValue("first"),
         ["last"] = (v, a) => Access.Iterate(v) is { Count: > 0 } items ? items[^1] : new UndefinedValue("last"),
@@ -261,7 +261,7 @@ internal static partial class Filters
         var items = Access.Iterate(v).Select(i => (Item: i, Key: key(i))).ToList();
         var cmp = Comparer<(Value Item, Value Key)>.Create((x, y) => ValueEquality.Compare(x.Key, y.Key, "<"));
         // Both orders are stable, as Python's sort is, also with reverse=True.
-        var sorted = reverse ? items.OrderDescending(cmp) : items.Order(cmp);
+        var sorted = StableSort(items, cmp, reverse);
         return new ListValue([.. sorted.Select(p => p.Item)]);
     }
 
@@ -307,8 +307,21 @@ internal static partial class Filters
             return !caseSensitive && k is StringValue s ? StringValue.Trusted(s.Text.ToLowerInvariant()) : k;
         }
         var cmp = Comparer<KeyValuePair<Value, Value>>.Create((x, y) => ValueEquality.Compare(Key(x), Key(y), "<"));
-        var sorted = reverse ? d.Entries.OrderDescending(cmp) : d.Entries.Order(cmp);
+        var sorted = StableSort(d.Entries, cmp, reverse);
         return new ListValue([.. sorted.Select(e => (Value)new ListValue([e.Key, e.Value], isTuple: true))]);
+    }
+
+    /// <summary>Stable sort whose comparison errors (mixed types) surface as template errors, not sort failures.</summary>
+    private static List<T> StableSort<T>(IEnumerable<T> items, IComparer<T> comparer, bool descending)
+    {
+        try
+        {
+            return [.. descending ? items.OrderDescending(comparer) : items.Order(comparer)];
+        }
+        catch (InvalidOperationException e) when (e.InnerException is TemplateRuntimeException inner)
+        {
+            throw new TemplateRuntimeException(inner.Message, inner);
+        }
     }
 
     /// <summary>Jinja 3's <c>indent(width=4, first=False, blank=False)</c>.</summary>

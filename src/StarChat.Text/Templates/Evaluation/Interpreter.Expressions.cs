@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StarChat.Text.Templates.Parsing;
 using StarChat.Text.Templates.Values;
 
@@ -10,6 +11,9 @@ internal sealed partial class Interpreter
         try
         {
             budget.Step();
+            // Depth limits keep ordinary templates far from the end of the stack; this catches whatever combination
+            // of macro recursion and nesting still gets close, on however small a thread stack we run.
+            RuntimeHelpers.EnsureSufficientExecutionStack();
             var value = EvaluateCore(e);
             // Every value costs work in proportion to its size, so no loop can churn large strings for free.
             if (value is StringValue { Value.Length: > 64 } s)

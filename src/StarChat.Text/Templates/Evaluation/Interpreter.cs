@@ -236,10 +236,9 @@ internal sealed partial class Interpreter(Scope globals, RenderBudget budget)
 
     private void Write(TemplateString text, Stmt at)
     {
-        _output.Append(text);
         Guard(at, () =>
         {
-            budget.EnsureFits(_output.Length);
+            _output.Append(text);
             budget.Charge(text.Length);
         });
     }

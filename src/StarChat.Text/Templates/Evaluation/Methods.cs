@@ -31,7 +31,7 @@ internal static class Methods
             "find" => a => new IntValue(s.Text.IndexOf(Text(a.Required(0, "sub")), StringComparison.Ordinal)),
             "rfind" => a => new IntValue(s.Text.LastIndexOf(Text(a.Required(0, "sub")), StringComparison.Ordinal)),
             "count" => a => new IntValue(TextOps.CountOccurrences(s.Text, Text(a.Required(0, "sub")))),
-            "join" => a => Filters.Join(Access.Iterate(a.Expect(1).Required(0, "iterable")), s.Value, null),
+            "join" => a => Filters.Join(Access.Iterate(a.Expect(1).Required(0, "iterable")), s.Value, null, a.Budget),
             "removeprefix" => a => new StringValue(s.Text.StartsWith(Text(a.Required(0, "prefix")), StringComparison.Ordinal)
                 ? s.Value.Slice(Text(a.Required(0, "prefix")).Length, s.Value.Length - Text(a.Required(0, "prefix")).Length) : s.Value),
             "removesuffix" => a => new StringValue(Text(a.Required(0, "suffix")) is { Length: > 0 } suf && s.Text.EndsWith(suf, StringComparison.Ordinal)

@@ -8,7 +8,29 @@ namespace StarChat.Text.Templates.Evaluation;
 /// </summary>
 internal sealed class RenderBudget(long maxWork, int maxChars)
 {
+    /// <summary>
+    /// The budget of the render running on this thread. String builders deep inside formatting code (repr, JSON)
+    /// check it, so printing a huge list fails cleanly instead of exhausting memory.
+    /// </summary>
+    [ThreadStatic]
+    private static RenderBudget? t_current;
+
     private long _work;
+
+    /// <summary>Makes this the thread's current budget until the returned scope is disposed.</summary>
+    public CurrentScope Enter()
+    {
+        var previous = t_current;
+        t_current = this;
+        return new CurrentScope(previous);
+    }
+
+    /// <summary>Fails when a string being built passes the current render's size limit.</summary>
+    public static void CheckBuildingSize(int length)
+    {
+        if (t_current is { } budget && length > budget.MaxChars)
+            budget.EnsureFits(length);
+    }
 
     /// <summary>Most characters (or list items) any one value, and the whole output, may hold.</summary>
     public int MaxChars { get; } = maxChars;
@@ -27,6 +49,12 @@ internal sealed class RenderBudget(long maxWork, int maxChars)
         _work += 1 + size / 64;
         if (_work > maxWork)
             throw new TemplateRuntimeException($"render exceeded its work limit ({maxWork:N0} steps); the template builds too much text");
+    }
+
+    /// <summary>Restores the previous budget.</summary>
+    public readonly struct CurrentScope(RenderBudget? previous) : IDisposable
+    {
+        public void Dispose() => t_current = previous;
     }
 
     /// <summary>Checks a size before building something that large.</summary>

@@ -329,6 +329,7 @@ internal sealed partial class TemplateParser
 
     private NestingScope Nest(Token at)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (++_depth > _maxDepth)
             throw Error($"template nested deeper than {_maxDepth} levels", at);
         return new NestingScope(this);

@@ -149,6 +149,7 @@ internal sealed class TemplateStringBuilder
     {
         if (text.IsEmpty)
             return;
+        Evaluation.RenderBudget.CheckBuildingSize(_text.Length + text.Length);
         _text.Append(text);
         if (_runs.Count > 0 && _runs[^1].Trusted == trusted)
             _runs[^1] = new TextRun(_runs[^1].Length + text.Length, trusted);

@@ -3,8 +3,15 @@ namespace StarChat.Text.Templates.Values;
 /// <summary>Python's <c>==</c> and ordering comparisons over template values.</summary>
 internal static class ValueEquality
 {
-    public static bool AreEqual(Value a, Value b)
+    /// <summary>Templates can nest lists one level per loop iteration; comparisons stop well before the stack does.</summary>
+    private const int MaxDepth = 64;
+
+    public static bool AreEqual(Value a, Value b) => AreEqual(a, b, 0);
+
+    private static bool AreEqual(Value a, Value b, int depth)
     {
+        if (depth > MaxDepth)
+            throw new TemplateRuntimeException("values nested too deeply to compare");
         if (ReferenceEquals(a, b))
             return true;
         if (TryNumber(a, out double da, out long la, out bool ia) && TryNumber(b, out double db, out long lb, out bool ib))
@@ -13,9 +20,9 @@ internal static class ValueEquality
         {
             (StringValue x, StringValue y) => string.Equals(x.Text, y.Text, StringComparison.Ordinal),
             (ListValue x, ListValue y) => x.IsTuple == y.IsTuple && x.Items.Count == y.Items.Count
-                && x.Items.Zip(y.Items).All(p => AreEqual(p.First, p.Second)),
+                && x.Items.Zip(y.Items).All(p => AreEqual(p.First, p.Second, depth + 1)),
             (DictValue x, DictValue y) => x.Count == y.Count
-                && x.Entries.All(e => y.TryGet(e.Key, out var v) && AreEqual(e.Value, v)),
+                && x.Entries.All(e => y.TryGet(e.Key, out var v) && AreEqual(e.Value, v, depth + 1)),
             (NoneValue, NoneValue) => true,
             // Jinja: every undefined equals every other undefined.
             (UndefinedValue, UndefinedValue) => true,
@@ -24,8 +31,12 @@ internal static class ValueEquality
     }
 
     /// <summary>Python ordering: -1, 0 or 1; numbers with numbers, strings with strings, sequences item by item.</summary>
-    public static int Compare(Value a, Value b, string op)
+    public static int Compare(Value a, Value b, string op) => Compare(a, b, op, 0);
+
+    private static int Compare(Value a, Value b, string op, int depth)
     {
+        if (depth > MaxDepth)
+            throw new TemplateRuntimeException("values nested too deeply to compare");
         if (TryNumber(a, out double da, out long la, out bool ia) && TryNumber(b, out double db, out long lb, out bool ib))
         {
             if (ia && ib)
@@ -41,8 +52,8 @@ internal static class ValueEquality
             case (ListValue x, ListValue y) when x.IsTuple == y.IsTuple:
                 for (int i = 0; i < Math.Min(x.Items.Count, y.Items.Count); i++)
                 {
-                    if (!AreEqual(x.Items[i], y.Items[i]))
-                        return Compare(x.Items[i], y.Items[i], op);
+                    if (!AreEqual(x.Items[i], y.Items[i], depth + 1))
+                        return Compare(x.Items[i], y.Items[i], op, depth + 1);
                 }
                 return x.Items.Count.CompareTo(y.Items.Count);
             default:

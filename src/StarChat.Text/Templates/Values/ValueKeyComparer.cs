@@ -5,9 +5,12 @@ internal sealed class ValueKeyComparer : IEqualityComparer<Value>
 {
     public static ValueKeyComparer Instance { get; } = new();
 
-    public static bool IsHashable(Value v) => v switch
+    public static bool IsHashable(Value v) => IsHashable(v, 0);
+
+    private static bool IsHashable(Value v, int depth) => v switch
     {
-        ListValue l => l.IsTuple && l.Items.All(IsHashable),
+        // Deep tuples are treated as unhashable rather than walked without bound.
+        ListValue l => depth < 64 && l.IsTuple && l.Items.All(i => IsHashable(i, depth + 1)),
         DictValue or NamespaceValue => false,
         _ => true,
     };
@@ -20,13 +23,15 @@ internal sealed class ValueKeyComparer : IEqualityComparer<Value>
 
     public bool Equals(Value? x, Value? y) => x is not null && y is not null && ValueEquality.AreEqual(x, y);
 
-    public int GetHashCode(Value obj) => obj switch
+    public int GetHashCode(Value obj) => Hash(obj, 0);
+
+    private static int Hash(Value obj, int depth) => obj switch
     {
         StringValue s => StringComparer.Ordinal.GetHashCode(s.Text),
         BoolValue b => b.Value ? 1 : 0,
         IntValue i => i.Value.GetHashCode(),
         FloatValue f => double.IsInteger(f.Value) && Math.Abs(f.Value) < 9.2e18 ? ((long)f.Value).GetHashCode() : f.Value.GetHashCode(),
-        ListValue l => l.Items.Aggregate(17, (h, item) => h * 31 + GetHashCode(item)),
+        ListValue l => depth > 64 ? l.Items.Count : l.Items.Aggregate(17, (h, item) => h * 31 + Hash(item, depth + 1)),
         NoneValue => 0x5eed,
         UndefinedValue => 0x0def,
         _ => obj.GetHashCode(),
