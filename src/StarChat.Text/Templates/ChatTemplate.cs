@@ -121,7 +121,7 @@ public sealed class ChatTemplate
         globals.Set("additional_special_tokens", new ListValue([.. context.AdditionalSpecialTokens.Select(t => (Value)StringValue.Trusted(t))]));
 
         long maxChars = Options.BaseOutputChars + Options.OutputCharsPerInputChar * inputChars;
-        var budget = new RenderBudget(Options.MaxWork, (int)Math.Min(maxChars, Array.MaxLength));
+        var budget = new RenderBudget(Options.MaxWork + inputChars + 64L * context.Messages.Count, (int)Math.Min(maxChars, Array.MaxLength));
         using (budget.Enter())
         {
             try

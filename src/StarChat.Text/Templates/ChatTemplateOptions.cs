@@ -28,8 +28,9 @@ public sealed record ChatTemplateOptions
     public int OutputCharsPerInputChar { get; init; } = 8;
 
     /// <summary>
-    /// Work units one render may spend: one per evaluated node or loop iteration, plus one per 64 characters of every
-    /// string or list built. Bounds run time even for templates that loop over <c>range()</c>.
+    /// Work units one render may spend, plus one per character of the conversation and variables: one unit per
+    /// evaluated node or loop iteration, plus one per 64 characters of every string or list built. Bounds run time
+    /// even for templates that loop over <c>range()</c>, while long conversations still fit.
     /// </summary>
     public long MaxWork { get; init; } = 5_000_000;
 

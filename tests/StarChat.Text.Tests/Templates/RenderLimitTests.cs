@@ -43,6 +43,15 @@ public class RenderLimitTests
     }
 
     [Fact]
+    public void Render_LongConversation_FitsTheDefaultLimits()
+    {
+        // 2,000 turns of 2,000 characters (4 MB): far past any context window, still well inside the limits.
+        var messages = Enumerable.Range(0, 2000).Select(i => i % 2 == 0 ? StarChat.Text.Chat.ChatMessage.User(new string('u', 2000)) : StarChat.Text.Chat.ChatMessage.Assistant(new string('a', 2000))).ToArray();
+        var text = ChatTemplate.Parse(WellKnownTemplates.Llama2).RenderToString(new ChatTemplateContext(messages) { BosToken = "<s>", EosToken = "</s>" });
+        Assert.Equal(4_000_000 + 1000 * "<s>[INST]  [/INST]".Length + 1000 * "  </s>".Length, text.Length);
+    }
+
+    [Fact]
     public void Render_OutputLimit_GrowsWithTheConversation()
     {
         var small = new ChatTemplateOptions { BaseOutputChars = 10, OutputCharsPerInputChar = 2 };

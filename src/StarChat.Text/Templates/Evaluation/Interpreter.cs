@@ -67,16 +67,17 @@ internal sealed partial class Interpreter(Scope globals, RenderBudget budget)
             case SetBlockStmt setBlock:
                 var saved = _output;
                 _output = new TemplateStringBuilder();
+                Flow captured;
                 try
                 {
-                    Execute(setBlock.Body);
+                    captured = Execute(setBlock.Body);
                     Assign(setBlock.Target, new StringValue(_output.Build()), setBlock);
                 }
                 finally
                 {
                     _output = saved;
                 }
-                return Flow.Normal;
+                return captured;
             case MacroStmt macro:
                 _scope.Set(macro.Name, DefineMacro(macro));
                 return Flow.Normal;
