@@ -13,6 +13,19 @@ namespace StarChat.Text.Templates;
 /// <see cref="ChatTemplateContext.Variables"/> stays <see cref="PromptSegment.Plain"/>, so a user who types
 /// <c>&lt;|end|&gt;</c> never produces a control token.
 /// </summary>
+/// <remarks>
+/// <para>A parsed template is immutable: parse once, render from any number of threads.</para>
+/// <para>Supported: text, <c>{{ }}</c>, <c>{% %}</c>, <c>{# #}</c>, whitespace control (<c>-</c>, <c>+</c>,
+/// trim_blocks, lstrip_blocks), <c>if/elif/else</c>, <c>for</c> (<c>if</c> filter, <c>else</c>, unpacking, loop
+/// variables, <c>break</c>/<c>continue</c>), <c>set</c> (plain, tuple, <c>ns.attr</c>, block), <c>macro</c>,
+/// <c>call</c>, <c>raw</c>, Hugging Face's <c>generation</c>, Python-style expressions, the common Jinja filters and
+/// tests, string/dict/list methods, <c>range</c>, <c>namespace</c>, <c>dict</c>, <c>raise_exception</c>,
+/// <c>strftime_now</c>. Not supported (rejected at parse time): <c>include</c>, <c>import</c>, <c>extends</c>,
+/// <c>block</c>, <c>filter</c> blocks, <c>with</c>, recursive loops, unknown filters and tests.</para>
+/// <para>Deliberate differences from Jinja: an attribute or item of an undefined value is undefined rather than an
+/// error (so <c>messages[0]['role']</c> works on an empty conversation); integers are 64-bit; <c>'...' % x</c>
+/// formatting is not supported; case mapping is culture-invariant per UTF-16 unit.</para>
+/// </remarks>
 public sealed class ChatTemplate
 {
     private static readonly HashSet<string> s_reservedNames =
