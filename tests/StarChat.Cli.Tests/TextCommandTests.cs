@@ -90,7 +90,7 @@ public class TextCommandTests
             Assert.Equal(hand.Out, jinja.Out);
             Assert.Equal(hand.Out, auto.Out);
             Assert.Contains("Hi <|end|><|end|>", jinja.Out, StringComparison.Ordinal);
-            // The user's "<|end|>" stays text: exactly 6 control ids (system, end, user, end, assistant, end, user, end, assistant = 9).
+            // The user's "<|end|>" stays text: only the format's 9 control ids remain (system, end, three turns each closed by end, assistant).
             var ids = jinja.Out.Trim().Split('\n')[^1].Split(' ').Select(int.Parse).ToArray();
             Assert.Equal(9, ids.Count(id => id >= 49152));
         }
