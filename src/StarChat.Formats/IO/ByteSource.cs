@@ -68,6 +68,14 @@ internal abstract unsafe class ByteSource : IDisposable
         return new ReadOnlySpan<byte>(Pointer + offset, length);
     }
 
+    /// <summary>A read-only stream over <c>[offset, offset + length)</c>; the caller has checked the range.</summary>
+    public Stream Stream(long offset, long length)
+    {
+        if (length < 0 || (ulong)offset > (ulong)Length || (ulong)length > (ulong)(Length - offset))
+            throw new ArgumentOutOfRangeException(nameof(length), $"[{offset}, +{length}) outside 0..{Length}");
+        return new UnmanagedMemoryStream(Pointer + offset, length);
+    }
+
     /// <summary>True when <c>[address, address + length)</c> lies inside this source.</summary>
     public bool Covers(nint address, long length)
     {
