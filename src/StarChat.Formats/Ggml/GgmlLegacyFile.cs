@@ -24,7 +24,7 @@ public sealed class GgmlLegacyFile : IDisposable
     private readonly bool _ownsSource;
 
     private GgmlLegacyFile(ByteSource source, bool ownsSource, GgmlHyperParameters hparams, string fileTypeName,
-        List<byte[]> vocabulary, List<GgmlTensorInfo> tensors)
+        PackedStringCollection vocabulary, List<GgmlTensorInfo> tensors)
     {
         _source = source;
         _ownsSource = ownsSource;
@@ -43,8 +43,8 @@ public sealed class GgmlLegacyFile : IDisposable
     /// <summary>ggml's name of the header's file type (e.g. <c>MOSTLY_Q4_0</c>).</summary>
     public string FileTypeName { get; }
 
-    /// <summary>Each token's raw bytes, by id (the byte-level BPE strings mapped back to bytes; no merges).</summary>
-    public IReadOnlyList<byte[]> Vocabulary { get; }
+    /// <summary>Each token's raw bytes, by id (<see cref="PackedStringCollection.Bytes"/>): the byte-level BPE strings mapped back to bytes; no merges.</summary>
+    public PackedStringCollection Vocabulary { get; }
 
     /// <summary>Tensor records in file order.</summary>
     public IReadOnlyList<GgmlTensorInfo> Tensors { get; }
@@ -97,14 +97,7 @@ public sealed class GgmlLegacyFile : IDisposable
         if (hparams.VocabSize > r.Remaining / 4)
             throw r.Error("n_vocab", $"{hparams.VocabSize} tokens cannot fit in the {r.Remaining} bytes left", 4);
 
-        var vocabulary = new List<byte[]>(hparams.VocabSize);
-        for (int i = 0; i < hparams.VocabSize; i++)
-        {
-            uint length = r.U32("vocabulary token length");
-            if (length > MaxTokenBytes)
-                throw r.Error($"vocabulary token {i}", $"length {length} exceeds {MaxTokenBytes}", r.Position - 4);
-            vocabulary.Add(r.Take(length, $"vocabulary token {i}").ToArray());
-        }
+        var vocabulary = PackedStringReader.Read(r, hparams.VocabSize, 4, MaxTokenBytes, "vocabulary");
 
         var tensors = new List<GgmlTensorInfo>();
         var names = new HashSet<string>(StringComparer.Ordinal);

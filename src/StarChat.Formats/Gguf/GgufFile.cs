@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using StarChat.Engine.Tensors;
 using StarChat.Formats.IO;
 
@@ -233,7 +235,7 @@ public sealed class GgufFile : IDisposable
 
     private static string ReadString(ByteReader r, string field)
     {
-        ulong length = r.U64(field + " length");
+        ulong length = r.U64(field);
         if (length > MaxLength || (long)length > r.Remaining)
             throw r.Error(field, $"string length {length} exceeds the {Math.Min(MaxLength, r.Remaining)} bytes allowed", r.Position - 8);
         return r.Utf8((long)length, field);
@@ -297,17 +299,21 @@ public sealed class GgufFile : IDisposable
         switch (elementType)
         {
             case GgufValueType.UInt8: return GgufValue.TypedArray(elementType, r.Take(n, field).ToArray());
-            case GgufValueType.Int8: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.I8(f)));
-            case GgufValueType.UInt16: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.U16(f)));
-            case GgufValueType.Int16: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.I16(f)));
-            case GgufValueType.UInt32: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.U32(f)));
-            case GgufValueType.Int32: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.I32(f)));
-            case GgufValueType.Float32: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.F32(f)));
-            case GgufValueType.Bool: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, ReadBool));
-            case GgufValueType.UInt64: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.U64(f)));
-            case GgufValueType.Int64: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.I64(f)));
-            case GgufValueType.Float64: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, static (r, f) => r.F64(f)));
-            case GgufValueType.String: return GgufValue.TypedArray(elementType, ReadMany(r, n, field, ReadString));
+            case GgufValueType.Int8: return GgufValue.TypedArray(elementType, ReadNumbers<sbyte>(r, n, field));
+            case GgufValueType.UInt16: return GgufValue.TypedArray(elementType, ReadNumbers<ushort>(r, n, field));
+            case GgufValueType.Int16: return GgufValue.TypedArray(elementType, ReadNumbers<short>(r, n, field));
+            case GgufValueType.UInt32: return GgufValue.TypedArray(elementType, ReadNumbers<uint>(r, n, field));
+            case GgufValueType.Int32: return GgufValue.TypedArray(elementType, ReadNumbers<int>(r, n, field));
+            case GgufValueType.Float32: return GgufValue.TypedArray(elementType, ReadNumbers<float>(r, n, field));
+            case GgufValueType.UInt64: return GgufValue.TypedArray(elementType, ReadNumbers<ulong>(r, n, field));
+            case GgufValueType.Int64: return GgufValue.TypedArray(elementType, ReadNumbers<long>(r, n, field));
+            case GgufValueType.Float64: return GgufValue.TypedArray(elementType, ReadNumbers<double>(r, n, field));
+            case GgufValueType.Bool:
+                var bools = new bool[n];
+                for (int i = 0; i < bools.Length; i++)
+                    bools[i] = ReadBool(r, field);
+                return GgufValue.TypedArray(elementType, bools);
+            case GgufValueType.String: return GgufValue.Strings(PackedStringReader.Read(r, n, 8, MaxLength, field));
             default:
                 var nested = new GgufValue[n];
                 // Each element is encoded as an array value (element type, count, elements) with no type tag of its own.
@@ -317,12 +323,12 @@ public sealed class GgufFile : IDisposable
         }
     }
 
-    private static T[] ReadMany<T>(ByteReader r, int count, string field, Func<ByteReader, string, T> read)
+    /// <summary>Packed little-endian numbers, copied in one go (vocabularies hold ~50k token types).</summary>
+    private static T[] ReadNumbers<T>(ByteReader r, int count, string field) where T : unmanaged
     {
-        var values = new T[count];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = read(r, field);
-        return values;
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("GGUF reading assumes a little-endian machine");
+        return MemoryMarshal.Cast<byte, T>(r.Take((long)count * Unsafe.SizeOf<T>(), field)).ToArray();
     }
 
     internal static long AlignUp(long position, uint alignment)

@@ -77,8 +77,8 @@ public sealed class GgufMetadata
 
     /// <summary>An array of strings, or null when the key is absent.</summary>
     /// <exception cref="ModelFormatException">The key holds another type.</exception>
-    public string[]? GetStringArrayOrNull(string key)
-        => TryGetValue(key, out var v) ? v.Value as string[] ?? throw WrongType(key, v, "an array of strings") : null;
+    public IReadOnlyList<string>? GetStringArrayOrNull(string key)
+        => TryGetValue(key, out var v) ? v.Value as IReadOnlyList<string> ?? throw WrongType(key, v, "an array of strings") : null;
 
     /// <summary>An array of integers (any integer element type, converted to int), or null when absent.</summary>
     /// <exception cref="ModelFormatException">The key holds another type, or an element does not fit in an int.</exception>

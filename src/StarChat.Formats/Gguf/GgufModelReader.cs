@@ -120,9 +120,9 @@ internal static class GgufModelReader
         if (tokens is null)
             return null;
         var types = meta.GetInt32ArrayOrNull("tokenizer.ggml.token_type");
-        if (types is not null && types.Length != tokens.Length)
-            throw new ModelFormatException(origin, "metadata 'tokenizer.ggml.token_type'", $"{types.Length} entries for {tokens.Length} tokens");
-        int? Id(string key) => meta.GetIntegerOrNull(key, 0, tokens.Length - 1) is { } v ? (int)v : null;
+        if (types is not null && types.Length != tokens.Count)
+            throw new ModelFormatException(origin, "metadata 'tokenizer.ggml.token_type'", $"{types.Length} entries for {tokens.Count} tokens");
+        int? Id(string key) => meta.GetIntegerOrNull(key, 0, tokens.Count - 1) is { } v ? (int)v : null;
         return new GgufTokenizerData
         {
             Model = meta.GetStringOrNull("tokenizer.ggml.model") ?? "gpt2",

@@ -6,7 +6,8 @@ namespace StarChat.Formats.Gguf;
 /// One GGUF metadata value. Scalars hold the CLR type of their <see cref="Type"/> (<c>byte</c>, <c>sbyte</c>,
 /// <c>ushort</c>, <c>short</c>, <c>uint</c>, <c>int</c>, <c>float</c>, <c>bool</c>, <c>string</c>, <c>ulong</c>,
 /// <c>long</c>, <c>double</c>); arrays hold a typed CLR array of their <see cref="ElementType"/>
-/// (e.g. <c>string[]</c>, <c>int[]</c>), or <c>GgufValue[]</c> when the elements are themselves arrays.
+/// (e.g. <c>int[]</c>), or <c>GgufValue[]</c> when the elements are themselves arrays. String arrays read from a file
+/// are a <see cref="PackedStringCollection"/>; ones built in code may also be a <c>string[]</c>.
 /// </summary>
 public sealed class GgufValue
 {
@@ -27,7 +28,12 @@ public sealed class GgufValue
     public object Value { get; }
 
     /// <summary>Number of elements of an array (1 for a scalar).</summary>
-    public int Count => Value is Array a && Type == GgufValueType.Array ? a.Length : 1;
+    public int Count => Type != GgufValueType.Array ? 1 : Value switch
+    {
+        Array a => a.Length,
+        PackedStringCollection p => p.Count,
+        _ => 1,
+    };
 
     /// <summary>A u8 value.</summary>
     public static GgufValue Of(byte v) => new(GgufValueType.UInt8, null, v);
@@ -108,6 +114,9 @@ public sealed class GgufValue
         GgufValueType.Bool => (bool)Value ? "true" : "false",
         _ => Convert.ToString(Value, CultureInfo.InvariantCulture) ?? "",
     };
+
+    /// <summary>An array of strings kept packed (vocabularies).</summary>
+    public static GgufValue Strings(PackedStringCollection strings) => new(GgufValueType.Array, GgufValueType.String, strings);
 
     internal static GgufValue Scalar(GgufValueType type, object value) => new(type, null, value);
 

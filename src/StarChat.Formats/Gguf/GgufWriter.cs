@@ -176,6 +176,15 @@ public sealed class GgufWriter
             case Array a:
                 WriteArrayBody(w, value.ElementType!.Value, a);
                 break;
+            case PackedStringCollection strings:
+                w.Write((uint)GgufValueType.String);
+                w.Write((ulong)strings.Count);
+                for (int i = 0; i < strings.Count; i++)
+                {
+                    w.Write((ulong)strings.Bytes(i).Length);
+                    w.Write(strings.Bytes(i));
+                }
+                break;
             default:
                 throw new InvalidOperationException($"unexpected GGUF value {value.Value.GetType()}");
         }

@@ -101,6 +101,9 @@ internal static class GptBigCodeLayout
     public static int? Rows(IReadOnlyDictionary<string, TensorShape> shapes, string name)
         => shapes.TryGetValue(name, out var s) && s.Rank >= 1 && s[0] is > 0 and <= int.MaxValue ? (int)s[0] : null;
 
+    /// <summary>True when <paramref name="tensorCount"/> tensors are enough for the config's layers (12 per layer plus 4).</summary>
+    public static bool HasRoomForLayers(GptBigCodeConfig c, int tensorCount) => c.LayerCount <= Math.Max(0, (tensorCount - 4) / 12);
+
     /// <summary>
     /// Validates the config, turning the engine's <see cref="InvalidDataException"/> into a <see cref="ModelFormatException"/>,
     /// and bounds the sizes so that derived shapes cannot overflow and a hostile layer count cannot make us enumerate
@@ -116,8 +119,9 @@ internal static class GptBigCodeLayout
         Bound(origin, "n_embd", c.EmbeddingSize, 1 << 20);
         Bound(origin, "n_inner", c.FeedForwardSize, 1 << 24);
         Bound(origin, "n_head", c.HeadCount, 1 << 16);
-        // A GPTBigCode layer is 12 tensors (GPTQ: more), plus 6 global ones.
-        Bound(origin, "n_layer", c.LayerCount, Math.Max(0, (tensorCount - 4) / 12));
+        // A GPTBigCode layer is 12 tensors (GPTQ: more), plus at least wte, wpe and ln_f.
+        if (!HasRoomForLayers(c, tensorCount))
+            throw new ModelFormatException(origin, "n_layer", $"{c.LayerCount} layers need at least {12L * c.LayerCount + 4} tensors; the file has {tensorCount}");
         try
         {
             c.Validate(origin);

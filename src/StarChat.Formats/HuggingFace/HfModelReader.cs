@@ -143,7 +143,12 @@ internal static class HfModelReader
             BosTokenId = hf.BosTokenId,
             EosTokenIds = hf.EosTokenIds,
         };
-        GptBigCodeLayout.Validate(origin, config, strict ? shapes.Count : int.MaxValue);
+        if (!strict && !GptBigCodeLayout.HasRoomForLayers(config, shapes.Count))
+        {
+            notes.Add($"not a complete model: {shapes.Count} tensors cannot hold {config.LayerCount} layers (one shard of a sharded checkpoint?)");
+            return null;
+        }
+        GptBigCodeLayout.Validate(origin, config, shapes.Count);
         var missing = GptBigCodeLayout.Check(origin, config, shapes);
         if (missing.Count == 0)
             return config;
@@ -155,6 +160,11 @@ internal static class HfModelReader
 
     private static GptBigCodeConfig? Complete(string origin, GptBigCodeConfig config, Dictionary<string, TensorShape> shapes, List<string> notes)
     {
+        if (!GptBigCodeLayout.HasRoomForLayers(config, shapes.Count))
+        {
+            notes.Add($"not a complete model: {shapes.Count} tensors cannot hold the {config.LayerCount} layers found");
+            return null;
+        }
         GptBigCodeLayout.Validate(origin, config, shapes.Count);
         var missing = GptBigCodeLayout.Check(origin, config, shapes);
         if (missing.Count == 0)

@@ -148,13 +148,14 @@ internal static class ZipDirectory
     {
         if (source.Length < EndRecordSize)
             throw new ModelFormatException(source.Origin, "zip", "too short to be a zip archive", 0);
+        // The record sits at the end, followed by a comment of at most 65535 bytes: search that tail backwards.
         long lowest = Math.Max(0, source.Length - EndRecordSize - ushort.MaxValue);
-        for (long at = source.Length - EndRecordSize; at >= lowest; at--)
-        {
-            if (Signature(source, at) == EndOfCentralDirectorySignature)
-                return at;
-        }
-        throw new ModelFormatException(source.Origin, "zip", "no end-of-central-directory record (truncated archive?)", source.Length);
+        var tail = source.Span(lowest, (int)(source.Length - EndRecordSize + 4 - lowest));
+        ReadOnlySpan<byte> signature = [0x50, 0x4b, 0x05, 0x06];
+        int found = tail.LastIndexOf(signature);
+        if (found < 0)
+            throw new ModelFormatException(source.Origin, "zip", "no end-of-central-directory record (truncated archive?)", source.Length);
+        return lowest + found;
     }
 
     private static uint Signature(ByteSource source, long at)

@@ -6,8 +6,8 @@ namespace StarChat.Formats.Tokenizers;
 /// The vocabulary of a legacy GGML file: each token's raw bytes by id (formats.md §8.3). It has no merges, so BPE
 /// needs a tokenizer.json or a GGUF vocabulary alongside; the ggml example matched tokens greedily by length.
 /// </summary>
-/// <param name="Tokens">Raw bytes of each token, by id.</param>
-public sealed record GgmlVocabulary(IReadOnlyList<byte[]> Tokens) : TokenizerSource
+/// <param name="Tokens">Each token by id; <see cref="PackedStringCollection.Bytes"/> gives its raw bytes.</param>
+public sealed record GgmlVocabulary(PackedStringCollection Tokens) : TokenizerSource
 {
     // The ggml example finds special tokens by their text; these are StarCoder's 19 and StarChat's 4 (protocols.md §1.6).
     private static readonly string[] s_knownSpecial =
@@ -25,7 +25,7 @@ public sealed record GgmlVocabulary(IReadOnlyList<byte[]> Tokens) : TokenizerSou
         var special = new List<SpecialToken>();
         for (int id = 0; id < Tokens.Count; id++)
         {
-            var bytes = Tokens[id];
+            var bytes = Tokens.Bytes(id);
             if (bytes.Length is < 3 or > 32 || bytes[0] != (byte)'<')
                 continue;
             string text = Encoding.UTF8.GetString(bytes);

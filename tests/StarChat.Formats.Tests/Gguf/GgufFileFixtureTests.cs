@@ -68,7 +68,7 @@ public class GgufFileFixtureTests
         var info = gguf.Info("token_embd.weight");
         Assert.Equal(new TensorShape(49156, 64), info.Shape);
         Assert.Equal(TensorType.F16, info.Type);
-        Assert.Equal(49156, gguf.Metadata.GetStringArrayOrNull("tokenizer.ggml.tokens")!.Length);
-        Assert.Equal(48891, gguf.Metadata.GetStringArrayOrNull("tokenizer.ggml.merges")!.Length);
+        Assert.Equal(49156, gguf.Metadata.GetStringArrayOrNull("tokenizer.ggml.tokens")!.Count);
+        Assert.Equal(48891, gguf.Metadata.GetStringArrayOrNull("tokenizer.ggml.merges")!.Count);
     }
 }
