@@ -33,6 +33,15 @@ public sealed class GgufWriter
     /// <summary>The GGUF version written (3, or 2 for compatibility tests).</summary>
     public uint Version { get; init; } = 3;
 
+    /// <summary>
+    /// Tests only: write what is asked even when it breaks the format (duplicate or over-long names, unknown types,
+    /// byte counts that disagree with the shape), so hostile-file tests can craft each broken case.
+    /// </summary>
+    internal bool Unchecked { get; init; }
+
+    /// <summary>Tests only: tensor name → data offset to write instead of the computed one.</summary>
+    internal Dictionary<string, ulong> OffsetOverrides { get; } = [];
+
     /// <summary>File offsets of each tensor info record in the last file written (in <see cref="AddTensor(string, TensorType, TensorShape, ReadOnlyMemory{byte})"/> order).</summary>
     internal List<long> TensorInfoOffsets { get; } = [];
 
@@ -43,8 +52,8 @@ public sealed class GgufWriter
     /// <exception cref="ArgumentException">The key is empty or already added.</exception>
     public GgufWriter Add(string key, GgufValue value)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
-        if (!_keys.Add(key))
+        ArgumentNullException.ThrowIfNull(key);
+        if (!Unchecked && (key.Length == 0 || !_keys.Add(key)))
             throw new ArgumentException($"metadata key '{key}' added twice", nameof(key));
         _metadata.Add(new(key, value));
         return this;
@@ -54,6 +63,11 @@ public sealed class GgufWriter
     /// <exception cref="ArgumentException">Bad name, shape/type mismatch, or a byte count that does not match.</exception>
     public GgufWriter AddTensor(string name, TensorType type, TensorShape shape, ReadOnlyMemory<byte> data)
     {
+        if (Unchecked)
+        {
+            _tensors.Add(new PendingTensor(name, type, shape, data.Length, s => s.Write(data.Span)));
+            return this;
+        }
         long expected = Validate(name, type, shape);
         if (data.Length != expected)
             throw new ArgumentException($"tensor '{name}': {type} {shape} needs {expected} bytes, got {data.Length}", nameof(data));
@@ -108,7 +122,7 @@ public sealed class GgufWriter
             foreach (long n in ne)
                 w.Write((ulong)n);
             w.Write((uint)t.Type);
-            w.Write((ulong)offset);
+            w.Write(OffsetOverrides.TryGetValue(t.Name, out ulong forced) ? forced : (ulong)offset);
             offset = GgufFile.AlignUp(offset + t.ByteLength, Alignment);
         }
         w.Flush();
