@@ -66,6 +66,8 @@ public static class ModelFile
             return ModelFormat.PyTorch;
         if (head.Length == 9 && head[8] == (byte)'{')
             return ModelFormat.Safetensors;
+        if (head.Length >= 4 && GgmlLegacyFile.ForeignMagic(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head)) is { } foreign)
+            throw new ModelFormatException(origin, "magic", foreign, 0);
         if (head is [0x80, 0x02, ..])
             throw new ModelFormatException(origin, "magic", "legacy (pre-1.6) PyTorch serialization is not supported; re-save with torch ≥ 1.6", 0);
         throw new ModelFormatException(origin, "magic", head.Length < 9

@@ -54,6 +54,15 @@ public sealed class GgmlLegacyFile : IDisposable
     /// <summary>True when <paramref name="bytes"/> start with the legacy GGML magic.</summary>
     public static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes is [0x6c, 0x6d, 0x67, 0x67, ..];
 
+    /// <summary>What a file with another 2023 llama.cpp-family magic is, or null.</summary>
+    internal static string? ForeignMagic(uint magic) => magic switch
+    {
+        0x67676a74 => "a GGJT (llama.cpp, 2023) LLaMA file, not a starcoder GGML file",
+        0x67676d66 => "a GGMF (llama.cpp, 2023) LLaMA file, not a starcoder GGML file",
+        0x67676c61 => "a GGLA (llama.cpp LoRA adapter) file, not a starcoder GGML file",
+        _ => null,
+    };
+
     /// <summary>Maps and validates a legacy GGML starcoder file.</summary>
     /// <exception cref="ModelFormatException">The file is malformed or uses an unsupported quantization version.</exception>
     public static GgmlLegacyFile Open(string path)
@@ -75,15 +84,7 @@ public sealed class GgmlLegacyFile : IDisposable
         var r = new ByteReader(source);
         uint magic = source.Length >= 4 ? r.U32("magic") : 0;
         if (magic != Magic)
-        {
-            string why = magic switch
-            {
-                0x67676a74 => "a GGJT (llama.cpp 2023) file, not a starcoder GGML file",
-                0x67676d66 => "a GGMF (llama.cpp 2023) file, not a starcoder GGML file",
-                _ => "not a legacy GGML file (expected magic 0x67676d6c)",
-            };
-            throw new ModelFormatException(source.Origin, "magic", why, 0);
-        }
+            throw new ModelFormatException(source.Origin, "magic", ForeignMagic(magic) ?? "not a legacy GGML file (expected magic 0x67676d6c)", 0);
         var hparams = new GgmlHyperParameters(
             Positive(r, "n_vocab"), Positive(r, "n_ctx"), Positive(r, "n_embd"), Positive(r, "n_head"), Positive(r, "n_layer"),
             r.I32("ftype"));
