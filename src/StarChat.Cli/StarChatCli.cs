@@ -17,6 +17,7 @@ internal static class StarChatCli
     private static IEnumerable<Command> Commands()
     {
         yield return TokenizeCommand.Create();
+        yield return InfoCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)
