@@ -30,18 +30,25 @@ internal sealed record HfConfig
     /// <exception cref="ModelFormatException">Malformed JSON, a field of the wrong type, or not a GPTBigCode config.</exception>
     public static HfConfig Read(string configPath, string? generationConfigPath)
     {
-        using var doc = JsonFiles.Parse(configPath);
-        var config = Parse(configPath, doc.RootElement);
-        if (generationConfigPath is not null && File.Exists(generationConfigPath))
+        bool hasGeneration = generationConfigPath is not null && File.Exists(generationConfigPath);
+        return FromJson(configPath, JsonFiles.ReadBounded(configPath),
+            hasGeneration ? generationConfigPath : null, hasGeneration ? JsonFiles.ReadBounded(generationConfigPath!) : null);
+    }
+
+    /// <summary>Parses config.json bytes and, when given, generation_config.json bytes (the fuzz tests' entry point).</summary>
+    internal static HfConfig FromJson(string configOrigin, byte[] config, string? generationOrigin, byte[]? generation)
+    {
+        using var doc = JsonFiles.Parse(configOrigin, config);
+        var result = Parse(configOrigin, doc.RootElement);
+        if (generation is null)
+            return result;
+        string origin = generationOrigin ?? "generation_config.json";
+        using var gen = JsonFiles.Parse(origin, generation);
+        return result with
         {
-            using var gen = JsonFiles.Parse(generationConfigPath);
-            config = config with
-            {
-                BosTokenId = OptionalInt(generationConfigPath, gen.RootElement, "bos_token_id") ?? config.BosTokenId,
-                EosTokenIds = Ids(generationConfigPath, gen.RootElement, "eos_token_id") ?? config.EosTokenIds,
-            };
-        }
-        return config;
+            BosTokenId = OptionalInt(origin, gen.RootElement, "bos_token_id") ?? result.BosTokenId,
+            EosTokenIds = Ids(origin, gen.RootElement, "eos_token_id") ?? result.EosTokenIds,
+        };
     }
 
     internal static HfConfig Parse(string origin, JsonElement root)

@@ -8,12 +8,15 @@ internal static class JsonFiles
     // config.json, tokenizer_config.json and shard indexes are kilobytes; tokenizer.json a few megabytes.
     private const long MaxJsonBytes = 256L << 20;
 
-    public static JsonDocument Parse(string path)
+    public static JsonDocument Parse(string path) => Parse(path, ReadBounded(path));
+
+    /// <summary>The file's bytes, refusing files too large to be the JSON they claim to be.</summary>
+    public static byte[] ReadBounded(string path)
     {
         var info = new FileInfo(path);
         if (info.Length > MaxJsonBytes)
             throw new ModelFormatException(path, "file", $"{info.Length} bytes is too large for a JSON file");
-        return Parse(path, File.ReadAllBytes(path));
+        return File.ReadAllBytes(path);
     }
 
     public static JsonDocument Parse(string origin, ReadOnlyMemory<byte> bytes)
