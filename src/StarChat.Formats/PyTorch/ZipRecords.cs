@@ -9,12 +9,16 @@ namespace StarChat.Formats.PyTorch;
 /// </summary>
 internal sealed class ZipRecords : IDisposable
 {
-    // Deflate cannot expand data by more than about 1032:1; a larger declared size is a lie.
+    // Deflate cannot expand data by more than about 1032:1; a larger declared size is a lie. torch never compresses
+    // records, so inflated records are also capped relative to the archive, keeping a zip bomb from costing gigabytes.
     private const long MaxDeflateRatio = 1032;
+    private const long MinInflateCap = 64L << 20;
+    private const long InflateCapPerArchiveByte = 8;
 
     private readonly ByteSource _source;
     private readonly Dictionary<string, ZipEntry> _entries;
     private readonly List<NativeBuffer> _inflated = [];
+    private long _inflatedBytes;
 
     public ZipRecords(ByteSource source, List<ZipEntry> entries)
     {
@@ -38,6 +42,11 @@ internal sealed class ZipRecords : IDisposable
         if (entry.UncompressedSize > MaxDeflateRatio * entry.CompressedSize + 1024)
             throw new ModelFormatException(_source.Origin, field,
                 $"declares {entry.UncompressedSize} bytes from {entry.CompressedSize} compressed, beyond what deflate can produce", entry.CentralOffset);
+        long cap = Math.Max(MinInflateCap, InflateCapPerArchiveByte * _source.Length);
+        if (entry.UncompressedSize > cap - _inflatedBytes)
+            throw new ModelFormatException(_source.Origin, field,
+                $"compressed records would inflate to more than {cap} bytes; torch writes records uncompressed", entry.CentralOffset);
+        _inflatedBytes += entry.UncompressedSize;
         var buffer = new NativeBuffer(entry.UncompressedSize);
         try
         {

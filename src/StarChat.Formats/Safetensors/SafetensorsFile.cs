@@ -117,6 +117,8 @@ public sealed class SafetensorsFile : IDisposable
             {
                 long at = 8 + reader.TokenStartIndex;
                 string name = reader.GetString()!;
+                if (name.Length == 0)
+                    throw new ModelFormatException(origin, "header", "empty tensor name", at);
                 if (!names.Add(name))
                     throw new ModelFormatException(origin, $"header entry '{name}'", "duplicate name", at);
                 if (name == "__metadata__")

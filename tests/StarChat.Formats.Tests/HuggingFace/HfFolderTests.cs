@@ -177,6 +177,20 @@ public class HfFolderTests
     }
 
     [Fact]
+    public void Open_ShardedPyTorchFolder_ReadsThroughBinIndex()
+    {
+        using var folder = new TempFolder();
+        File.Copy(SharedPaths.Fixtures("tiny-starchat-f16-bin", "pytorch_model.bin"), Path.Combine(folder.Path, "pytorch_model-00001-of-00001.bin"));
+        folder.Text("config.json", TinyConfig);
+        using (var single = ModelFile.Open(SharedPaths.Fixtures("tiny-starchat-f16-bin")))
+            folder.Text("pytorch_model.bin.index.json", JsonSerializer.Serialize(new { weight_map = single.Weights.Names.ToDictionary(n => n, _ => "pytorch_model-00001-of-00001.bin") }));
+        using var model = ModelFile.Open(folder.Path);
+        Assert.Equal(ModelFormat.PyTorch, model.Format);
+        Assert.Equal(28, model.Weights.Names.Count);
+        Assert.NotNull(model.Config);
+    }
+
+    [Fact]
     public void ShardIndex_FixtureIndex_ListsTwoShards()
     {
         var index = HfShardIndex.Read(SharedPaths.Fixtures("tiny-starchat-bf16", "model.safetensors.index.json"));

@@ -58,6 +58,27 @@ public class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void Open_Zip64ExtraFieldsAndPaddedLocalHeaders_MapsAlignedData()
+    {
+        var pickle = OneTensor("w", 4, 0, [4], [1]);
+        var image = Zip64Writer.Write([("archive/data.pkl", pickle), ("archive/data/0", Floats(1, 2, 3, 4)), ("archive/version", "3\n"u8.ToArray())]);
+        using var c = Open(image);
+        var t = Assert.Single(c.Tensors);
+        Assert.Equal([1f, 2f, 3f, 4f], MemoryMarshal.Cast<byte, float>(t.Bytes).ToArray());
+        Assert.Equal(0, (t.Address - c.Source.Address(0)) % 64);
+    }
+
+    [Fact]
+    public void Open_Zip64LocalOffsetPastEnd_Refused()
+    {
+        var image = Zip64Writer.Write([("archive/data.pkl", OneTensor("w", 1, 0, [1], [1])), ("archive/data/0", Floats(1))]);
+        // The last 8 bytes of the first central entry's ZIP64 extra hold its local header offset.
+        int cd = image.AsSpan().IndexOf("PK\u0001\u0002"u8);
+        int extraOffset = cd + 46 + "archive/data.pkl".Length + 4 + 16;
+        Assert.Contains("past the end of the file", Refused<ModelFormatException>(image.WithU64(extraOffset, 1UL << 40)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Open_DeflatedRecords_AreInflated()
     {
         var pickle = OneTensor("w", 4, 0, [4], [1]);

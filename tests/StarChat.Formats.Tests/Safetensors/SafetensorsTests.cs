@@ -87,6 +87,10 @@ public class SafetensorsTests
         => Assert.Contains("duplicate name", Refused(File("""{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}""", 2)).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void Open_EmptyTensorName_Refused()
+        => Assert.Contains("empty tensor name", Refused(File("""{"":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}""", 1)).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void Open_UnknownDType_Refused()
         => Assert.Contains("unknown dtype 'Q4'", Refused(File("""{"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}""", 1)).Message, StringComparison.Ordinal);
 
