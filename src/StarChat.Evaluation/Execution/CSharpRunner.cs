@@ -53,6 +53,8 @@ public sealed class CSharpRunner(Sandbox sandbox) : IProgramRunner
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
                 ["DOTNET_NOLOGO"] = "1",
                 ["DOTNET_TieredPGO"] = "0",
+                ["DOTNET_DbgEnableMiniDump"] = "0",
+                ["DOTNET_EnableCrashReport"] = "0",
                 ["DOTNET_ROOT"] = Path.GetDirectoryName(DotnetHost)!,
             },
             Limits = Limits with { WallTime = timeout + StartupAllowance, CpuSeconds = (int)Math.Ceiling(timeout.TotalSeconds) + 3 },
@@ -63,6 +65,7 @@ public sealed class CSharpRunner(Sandbox sandbox) : IProgramRunner
         if (run.ExitCode == 0 && !run.Stderr.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))
             return ExecutionOutcome.Pass(watch.Elapsed, output);
         string reason = run.Stderr.Contains("Assertion failed", StringComparison.Ordinal) ? "assertion failed"
+            : run.Stderr.Contains("Out of memory", StringComparison.Ordinal) ? "out of memory"
             : run.Stderr.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) ? $"unhandled exception: {FirstExceptionLine(run.Stderr)}"
             : run.Signal is { } s ? $"killed by signal {s}"
             : $"exit code {run.ExitCode}";
@@ -71,9 +74,11 @@ public sealed class CSharpRunner(Sandbox sandbox) : IProgramRunner
 
     private static string FirstExceptionLine(string stderr)
     {
+        const string prefix = "Unhandled exception. ";
         foreach (var line in stderr.Split('\n'))
         {
-            if (line.Contains("Exception", StringComparison.Ordinal) && !line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase)) return line.Trim();
+            int at = line.IndexOf(prefix, StringComparison.OrdinalIgnoreCase);
+            if (at >= 0) return line[(at + prefix.Length)..].Trim();
         }
         return PythonRunner.LastLine(stderr) ?? "";
     }
