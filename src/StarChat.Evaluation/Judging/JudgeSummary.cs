@@ -79,7 +79,7 @@ public sealed record JudgeSummary
             table.AddRow(Markup.Escape($"{ModelA} wins"), Wins.ToString(CultureInfo.InvariantCulture));
             table.AddRow("ties", Ties.ToString(CultureInfo.InvariantCulture));
             table.AddRow(Markup.Escape($"{ModelB} wins"), Losses.ToString(CultureInfo.InvariantCulture));
-            if (WinRate is { } rate) table.AddRow(Markup.Escape($"{ModelA} win rate"), rate.ToString("P1", CultureInfo.InvariantCulture));
+            if (WinRate is { } rate) table.AddRow(Markup.Escape($"{ModelA} win rate"), (rate * 100).ToString("F1", CultureInfo.InvariantCulture) + "%");
         }
         foreach (var (model, mean) in MeanScores)
             table.AddRow(Markup.Escape($"mean score {model}"), mean.ToString("F2", CultureInfo.InvariantCulture));

@@ -25,7 +25,7 @@ public static class HtmlReport
             .Append(".bar{fill:#4c8bf5}.zero{fill:#e0e0e0}svg text{font-size:10px}</style></head><body>\n");
         html.Append("<h1>").Append(E(summary.Task)).Append("</h1>\n<table>\n");
         foreach (var (k, v) in summary.PassAtK)
-            Row(html, k, v.ToString("P2", CultureInfo.InvariantCulture));
+            Row(html, k, (v * 100).ToString("F2", CultureInfo.InvariantCulture) + "%");
         Row(html, "problems", summary.Problems.ToString(CultureInfo.InvariantCulture));
         Row(html, "samples", summary.Samples.ToString(CultureInfo.InvariantCulture));
         foreach (var (kind, count) in summary.Outcomes)
@@ -59,7 +59,7 @@ public static class HtmlReport
         {
             double y = top + height * (1 - tick);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left - 4}\" y1=\"{y:F1}\" x2=\"{width - 10}\" y2=\"{y:F1}\" stroke=\"#ddd\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"2\" y=\"{y + 3:F1}\">{tick:P0}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"2\" y=\"{y + 3:F1}\">{tick * 100:F0}%</text>\n");
         }
         for (int i = 0; i < problems.Count; i++)
         {

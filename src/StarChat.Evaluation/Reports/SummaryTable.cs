@@ -14,7 +14,7 @@ public static class SummaryTable
         table.AddColumn("metric");
         table.AddColumn(new TableColumn("value").RightAligned());
         foreach (var (k, v) in summary.PassAtK)
-            table.AddRow(k, v.ToString("P2", CultureInfo.InvariantCulture));
+            table.AddRow(k, (v * 100).ToString("F2", CultureInfo.InvariantCulture) + "%");
         if (summary.PassAtK.Count == 0)
             table.AddRow("pass@k", "[yellow]none: some problem has fewer samples than every k asked[/]");
         table.AddRow("problems", summary.Problems.ToString(CultureInfo.InvariantCulture));

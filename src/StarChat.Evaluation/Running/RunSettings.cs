@@ -37,7 +37,7 @@ public sealed record RunSettings
     [JsonPropertyName("seed")] public int? Seed { get; init; }
 
     /// <summary>Writes the settings, or checks them against those already in <paramref name="folder"/>.</summary>
-    /// <exception cref="InvalidOperationException">The folder holds a run made with other settings.</exception>
+    /// <exception cref="OutputFolderConflictException">The folder holds a run made with other settings.</exception>
     public void WriteOrCheck(string folder)
     {
         string path = Path.Combine(folder, "run.json");
@@ -45,7 +45,7 @@ public sealed record RunSettings
         {
             var existing = JsonSerializer.Deserialize<RunSettings>(File.ReadAllText(path), JsonlFile.Options);
             if (existing is not null && existing != this)
-                throw new InvalidOperationException(
+                throw new OutputFolderConflictException(
                     $"{folder} holds a run with other settings ({Describe(existing)}; now {Describe(this)}): pass another --out, or delete the folder to start over");
             return;
         }
