@@ -31,8 +31,9 @@ internal static class EvalCodeCommand
         var workers = new Option<int>("--workers") { Description = "Programs tested at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var concurrency = new Option<int>("--concurrency") { Description = "Generation requests in flight at once (endpoints)", DefaultValueFactory = _ => 8 };
         var strip = new Option<bool?>("--strip-prompt") { Description = "Strip whitespace around prompts (default: the harness's choice when generating; off with --samples, as human-eval's sample files complete the prompt as stored)" };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds each test program may run (default: the harness's: 3 for HumanEval and MBPP, 5 for MultiPL-E)" };
         var python = new Option<string?>("--python") { Description = "Python interpreter for the test programs (default: STARCHAT_PYTHON or /usr/bin/python3)" };
-        var command = new Command(taskName, description) { n, k, temperature, topP, maxNew, seed, limit, samples, problems, output, workers, concurrency, strip, python };
+        var command = new Command(taskName, description) { n, k, temperature, topP, maxNew, seed, limit, samples, problems, output, workers, concurrency, strip, timeout, python };
         foreach (var option in backend.All) command.Options.Add(option);
 
         command.SetAction((parse, cancellationToken) =>
@@ -45,7 +46,9 @@ internal static class EvalCodeCommand
                     throw new ArgumentException("nothing to evaluate: give --samples FILE, or --model PATH / --endpoint URL to generate completions");
                 if (samplesFile is not null && backend.Given(parse))
                     throw new ArgumentException("--samples evaluates given completions: leave out --model and --endpoint");
-                var task = CodeTaskCatalog.Create(taskName, parse.GetValue(strip) ?? (samplesFile is null ? null : false));
+                double? seconds = parse.GetValue(timeout);
+                if (seconds is <= 0 or > 3600) throw new ArgumentException($"--timeout must be in (0, 3600] seconds (got {seconds})");
+                var task = CodeTaskCatalog.Create(taskName, parse.GetValue(strip) ?? (samplesFile is null ? null : false), seconds is { } t ? TimeSpan.FromSeconds(t) : null);
                 string problemPath = parse.GetValue(problems)?.FullName ?? DefaultProblems(taskName);
                 var all = task.LoadProblems(problemPath);
                 var selected = parse.GetValue(limit) is { } l ? [.. all.Take(Math.Max(0, l))] : all;

@@ -12,8 +12,14 @@ public abstract class CodeTask
     /// <summary>Language of the test programs.</summary>
     public abstract ProgramLanguage Language { get; }
 
-    /// <summary>Wall-clock limit of one test program, as the reference harness sets it.</summary>
-    public abstract TimeSpan Timeout { get; }
+    /// <summary>Time limit of one test program: <see cref="TimeoutOverride"/>, else the reference harness's <see cref="HarnessTimeout"/>.</summary>
+    public TimeSpan Timeout => TimeoutOverride ?? HarnessTimeout;
+
+    /// <summary>The limit the reference harness sets.</summary>
+    public abstract TimeSpan HarnessTimeout { get; }
+
+    /// <summary>Another limit (for slow or heavily loaded machines; results then differ from the harness's for slow programs).</summary>
+    public TimeSpan? TimeoutOverride { get; init; }
 
     /// <summary>
     /// Whether the prompt sent to the model has its surrounding whitespace removed (the harness strips HumanEval and

@@ -6,13 +6,13 @@ public static class CodeTaskCatalog
     /// <summary>Task names, in help order.</summary>
     public static IReadOnlyList<string> Names { get; } = ["humaneval", "mbpp", "multiple-cs"];
 
-    /// <summary>A task; <paramref name="stripPrompt"/> null keeps the harness's choice.</summary>
+    /// <summary>A task; <paramref name="stripPrompt"/> and <paramref name="timeout"/> null keep the harness's choices.</summary>
     /// <exception cref="ArgumentException">The name is unknown.</exception>
-    public static CodeTask Create(string name, bool? stripPrompt = null) => name switch
+    public static CodeTask Create(string name, bool? stripPrompt = null, TimeSpan? timeout = null) => name switch
     {
-        "humaneval" => new HumanEvalTask { StripPrompt = stripPrompt ?? true },
-        "mbpp" => new MbppTask { StripPrompt = stripPrompt ?? false },
-        "multiple-cs" => new MultiPleCSharpTask { StripPrompt = stripPrompt ?? true },
+        "humaneval" => new HumanEvalTask { StripPrompt = stripPrompt ?? true, TimeoutOverride = timeout },
+        "mbpp" => new MbppTask { StripPrompt = stripPrompt ?? false, TimeoutOverride = timeout },
+        "multiple-cs" => new MultiPleCSharpTask { StripPrompt = stripPrompt ?? true, TimeoutOverride = timeout },
         _ => throw new ArgumentException($"unknown code task \"{name}\"; known: {string.Join(", ", Names)}", nameof(name)),
     };
 

@@ -16,7 +16,7 @@ public sealed class HumanEvalTask : CodeTask
     public override ProgramLanguage Language => ProgramLanguage.Python;
 
     /// <inheritdoc/>
-    public override TimeSpan Timeout => TimeSpan.FromSeconds(3);
+    public override TimeSpan HarnessTimeout => TimeSpan.FromSeconds(3);
 
     /// <inheritdoc/>
     public override bool StripsPromptByDefault => true;

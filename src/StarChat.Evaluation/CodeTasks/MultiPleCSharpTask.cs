@@ -16,7 +16,7 @@ public sealed partial class MultiPleCSharpTask : CodeTask
     public override ProgramLanguage Language => ProgramLanguage.CSharp;
 
     /// <inheritdoc/>
-    public override TimeSpan Timeout => TimeSpan.FromSeconds(5);
+    public override TimeSpan HarnessTimeout => TimeSpan.FromSeconds(5);
 
     /// <inheritdoc/>
     public override bool StripsPromptByDefault => true;

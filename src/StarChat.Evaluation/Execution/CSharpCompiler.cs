@@ -30,16 +30,56 @@ public static class CSharpCompiler
         public bool Succeeded => Assembly is not null;
     }
 
+    /// <summary>
+    /// Compiled beside every program: a failed <c>Debug.Assert</c> or an unhandled exception prints its message and
+    /// exits with code 1 instead of aborting the runtime (which writes a crash report and costs about 0.3 s), as
+    /// MultiPL-E's Mono runs print <c>DefaultTraceListener.Fail</c> and go on. Same verdicts, half the time.
+    /// </summary>
+    internal const string GradingHooks = """
+        namespace StarChatGrading
+        {
+            internal static class Hooks
+            {
+                [System.Runtime.CompilerServices.ModuleInitializer]
+                internal static void Install()
+                {
+                    System.Diagnostics.Trace.Listeners.Clear();
+                    System.Diagnostics.Trace.Listeners.Add(new FailListener());
+                    System.AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+                    {
+                        System.Console.Error.WriteLine("Unhandled exception. " + e.ExceptionObject);
+                        System.Console.Error.Flush();
+                        System.Environment.Exit(1);
+                    };
+                }
+            }
+
+            internal sealed class FailListener : System.Diagnostics.TraceListener
+            {
+                public override void Write(string message) { }
+                public override void WriteLine(string message) { }
+                public override void Fail(string message, string detailMessage)
+                {
+                    System.Console.Error.WriteLine("Assertion failed. " + message + " " + detailMessage);
+                    System.Console.Error.Flush();
+                    System.Environment.Exit(1);
+                }
+            }
+        }
+        """;
+
+    private static readonly Lazy<SyntaxTree> s_hooks = new(() => CSharpSyntaxTree.ParseText(GradingHooks, s_parse, "StarChatGrading.cs"));
+
     /// <summary>Compiles <paramref name="source"/> as an executable named <paramref name="assemblyName"/>.</summary>
     public static Result Compile(string source, string assemblyName = "program")
     {
         var tree = CSharpSyntaxTree.ParseText(source, s_parse);
-        var compilation = CSharpCompilation.Create(assemblyName, [tree], s_references.Value, s_options);
+        var compilation = CSharpCompilation.Create(assemblyName, [tree, s_hooks.Value], s_references.Value, s_options);
         using var image = new MemoryStream();
         var emitted = compilation.Emit(image);
         if (emitted.Success) return new Result(image.ToArray(), []);
         var errors = emitted.Diagnostics
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree == tree)
             .Take(5)
             .Select(d =>
             {

@@ -65,7 +65,7 @@ public sealed class CSharpRunner(Sandbox sandbox) : IProgramRunner
         if (run.ExitCode == 0 && !run.Stderr.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))
             return ExecutionOutcome.Pass(watch.Elapsed, output);
         string reason = run.Stderr.Contains("Assertion failed", StringComparison.Ordinal) ? "assertion failed"
-            : run.Stderr.Contains("Out of memory", StringComparison.Ordinal) ? "out of memory"
+            : run.Stderr.Contains("Out of memory", StringComparison.Ordinal) || run.Stderr.Contains("OutOfMemoryException", StringComparison.Ordinal) ? "out of memory"
             : run.Stderr.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase) ? $"unhandled exception: {FirstExceptionLine(run.Stderr)}"
             : run.Signal is { } s ? $"killed by signal {s}"
             : $"exit code {run.ExitCode}";

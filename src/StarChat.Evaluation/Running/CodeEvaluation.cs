@@ -75,7 +75,7 @@ public static class CodeEvaluation
 {
     /// <summary>Runs (or resumes) the evaluation and writes <c>summary.json</c>.</summary>
     /// <exception cref="InvalidDataException">A sample names a problem that is not in the problem set.</exception>
-    /// <exception cref="InvalidOperationException">The output folder holds a run made with other settings.</exception>
+    /// <exception cref="OutputFolderConflictException">The output folder holds a run made with other settings.</exception>
     /// <exception cref="ArgumentException">Neither samples nor a backend were given.</exception>
     public static async Task<EvaluationSummary> RunAsync(CodeEvaluationOptions options, CancellationToken cancellationToken = default)
     {
@@ -90,6 +90,7 @@ public static class CodeEvaluation
             Problems = options.ProblemSource,
             Source = source,
             StripPrompt = task.StripPrompt,
+            TimeoutSeconds = task.Timeout.TotalSeconds,
             N = options.Samples is null ? options.SamplesPerProblem : 0,
             Temperature = options.Samples is null ? options.Temperature : 0,
             TopP = options.Samples is null ? options.TopP : 0,

@@ -21,6 +21,9 @@ public sealed record RunSettings
     /// <summary>Whether prompts are stripped.</summary>
     [JsonPropertyName("strip_prompt")] public bool StripPrompt { get; init; }
 
+    /// <summary>Time limit per program, seconds.</summary>
+    [JsonPropertyName("timeout_s")] public double TimeoutSeconds { get; init; }
+
     /// <summary>Samples per problem (generation).</summary>
     [JsonPropertyName("n")] public int N { get; init; }
 
@@ -53,5 +56,5 @@ public sealed record RunSettings
     }
 
     private static string Describe(RunSettings s)
-        => $"task {s.Task}, problems {s.Problems}, source {s.Source}, strip {s.StripPrompt}, n {s.N}, T {s.Temperature}, top-p {s.TopP}, max {s.MaxNewTokens}, seed {s.Seed?.ToString() ?? "none"}";
+        => $"task {s.Task}, problems {s.Problems}, source {s.Source}, strip {s.StripPrompt}, timeout {s.TimeoutSeconds} s, n {s.N}, T {s.Temperature}, top-p {s.TopP}, max {s.MaxNewTokens}, seed {s.Seed?.ToString() ?? "none"}";
 }

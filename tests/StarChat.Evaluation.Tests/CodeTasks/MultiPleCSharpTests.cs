@@ -65,7 +65,7 @@ public class MultiPleCSharpTests
     public async Task Run_KnownCompletion_ScoresAsExpected(string name, string completion, bool passes)
     {
         var p = TaskData.MultiPle(name);
-        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, completion), Task.Timeout);
+        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, completion), Task.HarnessTimeout);
         Assert.True(outcome.Passed == passes, $"{name}: {outcome.Result}\n{outcome.Output}");
         if (!passes) Assert.Equal("failed: assertion failed", outcome.Result);
     }
@@ -74,7 +74,7 @@ public class MultiPleCSharpTests
     public async Task Run_CompileError_FailsNamingTheError()
     {
         var p = TaskData.MultiPle("HumanEval_53_add");
-        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, "\n        return x +;"), Task.Timeout);
+        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, "\n        return x +;"), Task.HarnessTimeout);
         Assert.StartsWith("failed: compile error", outcome.Result, StringComparison.Ordinal);
         Assert.Contains("CS1525", outcome.Result, StringComparison.Ordinal);
     }
@@ -91,7 +91,7 @@ public class MultiPleCSharpTests
     public async Task Run_UnhandledException_Fails()
     {
         var p = TaskData.MultiPle("HumanEval_53_add");
-        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, "\n        throw new InvalidOperationException(\"boom\");"), Task.Timeout);
+        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, "\n        throw new InvalidOperationException(\"boom\");"), Task.HarnessTimeout);
         Assert.StartsWith("failed: unhandled exception", outcome.Result, StringComparison.Ordinal);
         Assert.True(outcome.Result.Contains("boom", StringComparison.Ordinal), outcome.Output);
     }
@@ -100,7 +100,7 @@ public class MultiPleCSharpTests
     public async Task Run_MemoryHog_FailsWithoutHarm()
     {
         var p = TaskData.MultiPle("HumanEval_53_add");
-        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, "\n        var keep = new List<byte[]>();\n        while (true) keep.Add(new byte[64 << 20]);"), Task.Timeout);
+        var outcome = await SharedSandbox.CSharp.RunAsync(Task.BuildProgram(p, "\n        var keep = new List<byte[]>();\n        while (true) keep.Add(new byte[64 << 20]);"), Task.HarnessTimeout);
         Assert.Equal("failed: out of memory", outcome.Result);
     }
 }

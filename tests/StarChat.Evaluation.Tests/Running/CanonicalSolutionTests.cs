@@ -12,8 +12,8 @@ namespace StarChat.Evaluation.Tests.Running;
 public class CanonicalSolutionTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// Canonical solutions slower than the harness's 3 s on a loaded 2-core machine: Mbpp/123 sums divisors of every
-    /// number below 10 000 by trial division (about 4 s of CPU on a fast core, 12 s here), and times out in
+    /// Canonical solutions slower than the harness's 3 s: Mbpp/123 sums divisors of every number below 10 000 by
+    /// trial division (about 4 s of CPU on a fast core, 12 s on a loaded CI core), and times out in
     /// bigcode-evaluation-harness runs too. Either outcome is accepted for these; every other problem must pass.
     /// </summary>
     private static readonly HashSet<string> SlowCanonical = ["Mbpp/123"];
@@ -43,10 +43,17 @@ public class CanonicalSolutionTests(ITestOutputHelper output)
         return summary;
     }
 
+    /// <summary>
+    /// These tests check that prompts, completions and tests are put together and run correctly, not machine speed:
+    /// the limit is raised so that a CI machine shared with other test projects cannot turn a correct program into a
+    /// timeout. (Under the harness's 3 s the suites pass too when the machine is not overloaded.)
+    /// </summary>
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(15);
+
     [Fact]
     public async Task HumanEval_CanonicalSolutions_All164Pass()
     {
-        var task = new HumanEvalTask { StripPrompt = true };
+        var task = new HumanEvalTask { StripPrompt = true, TimeoutOverride = Generous };
         var summary = await RunCanonical(task, TaskData.HumanEval, SharedPaths.Data("humaneval", "HumanEval.jsonl.gz"));
         Assert.Equal(164, summary.Samples);
         Assert.Equal(1.0, summary.PassAtK["pass@1"]);
@@ -55,7 +62,7 @@ public class CanonicalSolutionTests(ITestOutputHelper output)
     [Fact]
     public async Task MbppSanitized_CanonicalSolutions_All427Pass()
     {
-        var summary = await RunCanonical(new MbppTask(), TaskData.MbppSanitized, SharedPaths.Data("mbpp", "sanitized-mbpp.json"));
+        var summary = await RunCanonical(new MbppTask { TimeoutOverride = Generous }, TaskData.MbppSanitized, SharedPaths.Data("mbpp", "sanitized-mbpp.json"));
         Assert.Equal(427, summary.Samples);
     }
 }

@@ -67,7 +67,7 @@ public class HumanEvalExampleTests
         using var folder = new TempFolder();
         await CodeEvaluation.RunAsync(Options(folder.Path));
         var other = Options(folder.Path) with { Task = new HumanEvalTask { StripPrompt = true } };
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => CodeEvaluation.RunAsync(other));
+        var e = await Assert.ThrowsAsync<OutputFolderConflictException>(() => CodeEvaluation.RunAsync(other));
         Assert.Contains("other settings", e.Message, StringComparison.Ordinal);
     }
 
