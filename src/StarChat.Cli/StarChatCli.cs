@@ -21,6 +21,7 @@ internal static class StarChatCli
         yield return InfoCommand.Create();
         yield return RunCommand.Create();
         yield return LogitsCommand.Create();
+        yield return EvalCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)
