@@ -1,8 +1,7 @@
 using System.CommandLine;
-using StarChat.Engine.Inference;
+using StarChat.Generation;
+using StarChat.Generation.Text;
 using StarChat.Evaluation.Backends;
-using StarChat.Text.Chat;
-using StarChat.Text.Tokenization;
 
 namespace StarChat.Cli.Commands;
 
@@ -11,12 +10,6 @@ namespace StarChat.Cli.Commands;
 /// </summary>
 internal sealed class EvalBackendOptions
 {
-    /// <summary>
-    /// Loads a local model for evaluation: (model, tokenizer, chat format). Set by the engine's composition code; while
-    /// it is null, <c>--model</c> is refused with a clear message.
-    /// </summary>
-    public static Func<string, (ILanguageModel Model, ByteLevelBpeTokenizer Tokenizer, IChatFormat? Chat)>? LocalModelLoader { get; set; }
-
     public Option<string?> Model { get; } = new("--model", "-m") { Description = "Local model (folder, .gguf, .safetensors or .bin) to generate with" };
 
     public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "OpenAI-compatible or TGI server to generate with (e.g. http://host:8080)" };
@@ -51,9 +44,16 @@ internal sealed class EvalBackendOptions
         }
         if (string.IsNullOrEmpty(model))
             throw new ArgumentException("no model: pass --model PATH or --endpoint URL");
-        if (LocalModelLoader is null)
-            throw new ArgumentException("running a local model needs the GPTBigCode engine, which this build does not wire in yet: use --endpoint URL (or --samples FILE)");
-        var (languageModel, tokenizer, chat) = LocalModelLoader(model);
-        return new LocalBackend(languageModel, tokenizer, chat, Path.GetFileName(model.TrimEnd('/')));
+        var local = LocalModel.Load(model);
+        try
+        {
+            var chat = ChatFormats.Create("auto", local.Text, DefaultPaths.TechnicalAssistantPrompt);
+            return new LocalBackend(local.Model, local.Text.Tokenizer, chat, Path.GetFileName(model.TrimEnd('/')), owner: local);
+        }
+        catch
+        {
+            local.Dispose();
+            throw;
+        }
     }
 }

@@ -12,7 +12,12 @@ namespace StarChat.Evaluation.Backends;
 /// model parallelises each step internally). Chat requests are rendered with <paramref name="chatFormat"/> and stop
 /// at the format's end-of-turn; completions stop at the tokenizer's end-of-text token and the job's stop strings.
 /// </summary>
-public sealed class LocalBackend(ILanguageModel model, ByteLevelBpeTokenizer tokenizer, IChatFormat? chatFormat = null, string name = "local")
+/// <param name="model">The model.</param>
+/// <param name="tokenizer">Its tokenizer.</param>
+/// <param name="chatFormat">Chat format for chat jobs.</param>
+/// <param name="name">Name shown in reports.</param>
+/// <param name="owner">Disposed with the backend (e.g. the loaded model files).</param>
+public sealed class LocalBackend(ILanguageModel model, ByteLevelBpeTokenizer tokenizer, IChatFormat? chatFormat = null, string name = "local", IDisposable? owner = null)
     : ICompletionBackend, IChatBackend, IDisposable
 {
     private readonly TextGenerator _generator = new(model, tokenizer);
@@ -80,5 +85,9 @@ public sealed class LocalBackend(ILanguageModel model, ByteLevelBpeTokenizer tok
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _one.Dispose();
+    public void Dispose()
+    {
+        _one.Dispose();
+        owner?.Dispose();
+    }
 }
