@@ -10,7 +10,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var eval = new Command("eval", "Evaluate a model: pass@k on code benchmarks in a sandbox, LLM-as-judge.");
+        var eval = new Command("eval", "Evaluate a model: pass@k on code benchmarks in a sandbox, LLM-as-judge, perplexity.");
         foreach (var sub in Subcommands())
             eval.Subcommands.Add(sub);
         return eval;
@@ -23,5 +23,6 @@ internal static class EvalCommand
         yield return EvalCodeCommand.Create("multiple-cs", "MultiPL-E HumanEval in C# (158 problems) pass@k.");
         yield return EvalJudgeCommand.Create();
         yield return EvalAnswerCommand.Create();
+        yield return EvalPerplexityCommand.Create();
     }
 }
