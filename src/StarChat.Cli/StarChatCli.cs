@@ -20,6 +20,7 @@ internal static class StarChatCli
         yield return TemplateCommand.Create();
         yield return InfoCommand.Create();
         yield return RunCommand.Create();
+        yield return ChatCommand.Create();
         yield return LogitsCommand.Create();
         yield return EvalCommand.Create();
     }
@@ -28,6 +29,10 @@ internal static class StarChatCli
     {
         var root = Build();
         var parse = root.Parse(args);
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        // The chat command handles Ctrl+C itself (it stops a reply, not the program).
+        var configuration = new InvocationConfiguration();
+        if (ChatCommand.HandlesInterrupts(parse))
+            configuration.ProcessTerminationTimeout = null;
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
     }
 }
