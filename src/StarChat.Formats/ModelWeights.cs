@@ -35,6 +35,12 @@ internal sealed class ModelWeights(string origin) : IWeightSource
     /// <summary>Adds a tensor built on first <see cref="Get"/> (its failure, a <see cref="ModelFormatException"/>, surfaces there).</summary>
     public void AddDeferred(string name, Func<TensorView> build) => _tensors.Add(name, new Lazy<TensorView>(build, LazyThreadSafetyMode.ExecutionAndPublication));
 
+    /// <summary>
+    /// Serves <paramref name="name"/> from a tensor built on first <see cref="Get"/>, replacing any stored one (quantized
+    /// checkpoints: an int8 or packed 4-bit linear weight becomes a type the engine multiplies).
+    /// </summary>
+    public void Replace(string name, Func<TensorView> build) => _tensors[name] = new Lazy<TensorView>(build, LazyThreadSafetyMode.ExecutionAndPublication);
+
     public void Own(ByteSource source) => _sources.Add(source);
 
     public void Own(IDisposable disposable) => _owned.Add(disposable);

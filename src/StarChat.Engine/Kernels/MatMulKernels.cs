@@ -22,6 +22,7 @@ public static class MatMulKernels
             if (TensorTypeInfo.IsKnown(type) && TensorTypeInfo.IsQuantized(type) && Quantization.Dequantize.IsSupported(type))
                 kernels[type] = new DequantizingMatMulKernel(type);
         }
+        kernels[TensorType.Q8_SCB] = new Q8ScbMatMulKernel();
         return kernels.ToImmutable();
     }
 

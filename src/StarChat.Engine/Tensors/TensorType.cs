@@ -53,4 +53,10 @@ public enum TensorType : uint
     U8 = 1000,
     /// <summary>Boolean stored as one byte (safetensors BOOL, torch bool; not a ggml type).</summary>
     Bool = 1001,
+
+    /// <summary>
+    /// 32 weights: f32 row absmax a, 32 signed bytes; w = q·a/127 (not a ggml type). Holds bitsandbytes LLM.int8 rows
+    /// (int8 <c>weight</c>, a = <c>SCB</c> of the row) without widening them.
+    /// </summary>
+    Q8_SCB = 1002,
 }

@@ -5,6 +5,7 @@ using StarChat.Engine.Tensors;
 using StarChat.Formats.GptBigCode;
 using StarChat.Formats.IO;
 using StarChat.Formats.PyTorch;
+using StarChat.Formats.Quantized;
 using StarChat.Formats.Safetensors;
 using StarChat.Formats.Tokenizers;
 
@@ -44,6 +45,8 @@ internal static class HfModelReader
                 var hf = HfConfig.Read(configPath, Path.Combine(folder, "generation_config.json"));
                 quant = hf.QuantDescription;
                 config = Resolve(folder, hf, Shapes(weights), notes, strict: true);
+                if (QuantizedLinears.Apply(folder, folder, weights) is { } quantNote)
+                    notes.Add(quantNote);
             }
             var tokenizer = HuggingFaceTokenizerFiles.Find(folder);
             return new LoadedModel(folder, files.Format, true, files.Files, config, quant ?? DTypeSummary(fileTensors), tokenizer,
@@ -65,11 +68,14 @@ internal static class HfModelReader
         var hf = File.Exists(configPath) && format is ModelFormat.Safetensors or ModelFormat.PyTorch
             ? TryReadConfig(configPath, Path.Combine(folder, "generation_config.json"))
             : null;
-        return LoadFile(source, format, hf, HuggingFaceTokenizerFiles.Find(folder));
+        return LoadFile(source, format, hf, HuggingFaceTokenizerFiles.Find(folder), folder);
     }
 
-    /// <summary>One file from a byte source (also the fuzz tests' entry point); <paramref name="hf"/> is the config beside it, if any.</summary>
-    internal static LoadedModel LoadFile(ByteSource source, ModelFormat format, HfConfig? hf = null, TokenizerSource? tokenizer = null)
+    /// <summary>
+    /// One file from a byte source (also the fuzz tests' entry point); <paramref name="hf"/> is the config beside it, if
+    /// any, and <paramref name="folder"/> the folder holding it (for a GPTQ quantize_config.json).
+    /// </summary>
+    internal static LoadedModel LoadFile(ByteSource source, ModelFormat format, HfConfig? hf = null, TokenizerSource? tokenizer = null, string? folder = null)
     {
         string origin = source.Origin;
         var weights = new ModelWeights(origin);
@@ -96,6 +102,8 @@ internal static class HfModelReader
                     config = Complete(origin, config, shapes, notes);
                 }
             }
+            if (config is not null && QuantizedLinears.Apply(origin, folder ?? Path.GetDirectoryName(Path.GetFullPath(origin)) ?? ".", weights) is { } quantNote)
+                notes.Add(quantNote);
             return new LoadedModel(origin, format, false, [origin], config, hf?.QuantDescription ?? DTypeSummary(fileTensors), tokenizer,
                 fileTensors, weights, null, properties, notes);
         }

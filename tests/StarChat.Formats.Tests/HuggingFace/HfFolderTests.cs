@@ -173,7 +173,9 @@ public class HfFolderTests
         var format = model.Weights.Get("transformer.h.0.attn.c_attn.weight_format");
         Assert.Equal(0, format.Shape.Rank);
         Assert.Equal(Engine.Tensors.TensorType.U8, format.Type);
-        Assert.Equal(Engine.Tensors.TensorType.I8, model.Weights.Get("transformer.h.0.mlp.c_fc.weight").Type);
+        // The stored int8 weight stays in FileTensors; the canonical name serves it as int8 blocks with f32 row scales.
+        Assert.Equal(Engine.Tensors.TensorType.I8, model.FileTensors.Single(t => t.Name == "transformer.h.0.mlp.c_fc.weight").Type);
+        Assert.Equal(Engine.Tensors.TensorType.Q8_SCB, model.Weights.Get("transformer.h.0.mlp.c_fc.weight").Type);
     }
 
     [Fact]
