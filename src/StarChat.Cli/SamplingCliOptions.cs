@@ -22,11 +22,13 @@ internal sealed class SamplingCliOptions
     public Option<bool> Greedy { get; } = new("--greedy") { Description = "Greedy decoding (argmax), no sampling" };
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (default: all cores)" };
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "Key/value cache type: f32 or f16", DefaultValueFactory = _ => "f32" };
+    public LoraCliOptions Lora { get; } = new();
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, TypicalP, RepetitionPenalty, MaxNewTokens, MinNewTokens, Seed, Greedy, Threads, KvCache })
             command.Options.Add(option);
+        Lora.AddTo(command);
     }
 
     public SamplingOptions Sampling(ParseResult parse)
@@ -58,5 +60,6 @@ internal sealed class SamplingCliOptions
             "f16" => KvCacheType.F16,
             var other => throw new ArgumentException($"--kv-cache must be f32 or f16, not '{other}'"),
         },
+        Adapters = Lora.Adapters(parse),
     };
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using StarChat.Engine.Models.GptBigCode;
 using StarChat.Formats;
+using StarChat.Formats.Peft;
 using StarChat.Generation.Text;
 
 namespace StarChat.Generation;
@@ -12,9 +13,10 @@ namespace StarChat.Generation;
 /// </summary>
 public sealed class LocalModel : IDisposable
 {
-    private LocalModel(LoadedModel files, GptBigCodeModel model, ModelTokenizer text, IReadOnlyList<int> endOfText)
+    private LocalModel(LoadedModel files, GptBigCodeModel model, ModelTokenizer text, IReadOnlyList<int> endOfText, IReadOnlyList<LoraAdapter> adapters)
     {
         Files = files;
+        Adapters = adapters;
         Model = model;
         Text = text;
         EndOfTextIds = endOfText;
@@ -22,6 +24,9 @@ public sealed class LocalModel : IDisposable
 
     /// <summary>The files and their description.</summary>
     public LoadedModel Files { get; }
+
+    /// <summary>The LoRA adapters applied (unmerged), from <see cref="ModelOptions.Adapters"/>.</summary>
+    public IReadOnlyList<LoraAdapter> Adapters { get; }
 
     /// <summary>The engine.</summary>
     public GptBigCodeModel Model { get; }
@@ -35,27 +40,45 @@ public sealed class LocalModel : IDisposable
     /// </summary>
     public IReadOnlyList<int> EndOfTextIds { get; }
 
-    /// <summary>Opens and checks everything; nothing is read from the weights beyond the small 1-D tensors.</summary>
-    /// <exception cref="ModelFormatException">A file is malformed.</exception>
+    /// <summary>
+    /// Opens and checks everything; nothing is read from the weights beyond the small 1-D tensors. LoRA adapters named
+    /// in <paramref name="options"/> are opened and attached to their linear layers without merging.
+    /// </summary>
+    /// <exception cref="ModelFormatException">A file is malformed, or an adapter uses unsupported settings or modules.</exception>
     /// <exception cref="StarChat.Engine.Tensors.MissingWeightException">A tensor is missing.</exception>
-    /// <exception cref="StarChat.Engine.Tensors.WeightShapeException">A tensor has the wrong shape or type.</exception>
-    /// <exception cref="FileNotFoundException">Nothing at the path, or no tokenizer for the model.</exception>
+    /// <exception cref="StarChat.Engine.Tensors.WeightShapeException">A tensor has the wrong shape or type, or an adapter does not fit the model.</exception>
+    /// <exception cref="FileNotFoundException">Nothing at the path, no tokenizer for the model, or no adapter_config.json in an adapter folder.</exception>
     public static LocalModel Load(string path, ModelOptions? options = null)
     {
         var files = ModelFile.Open(path);
+        var adapters = new List<LoraAdapter>();
         try
         {
             var config = files.RequireConfig();
             var text = files.Tokenizer is { } source
                 ? TokenizerSources.Create(source, path)
                 : throw new FileNotFoundException($"{path}: no tokenizer (tokenizer.json, vocab.json + merges.txt, or GGUF tokenizer metadata)", path);
-            var model = GptBigCodeModel.Load(files.Weights, config, options);
+            var weights = GptBigCodeWeights.Load(files.Weights, config);
+            foreach (var option in options?.Adapters ?? [])
+            {
+                var adapter = LoraAdapter.Open(option.Path);
+                adapters.Add(adapter);
+                float scale = (float)(adapter.Config.Scaling * option.Scale);
+                weights = weights.WithAdapters(adapter.Pairs.Select(p =>
+                    (p.Module, new LowRankAdapter($"{option.Path} ({p.Module})", p.A, p.B, scale))));
+            }
+            var model = new GptBigCodeModel(weights, options);
             if (text.Tokenizer.VocabSize > model.VocabSize)
+            {
+                model.Dispose();
                 throw new ModelFormatException(path, "vocabulary", $"the tokenizer has {text.Tokenizer.VocabSize} tokens but the model only {model.VocabSize} embeddings");
-            return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder));
+            }
+            return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder), adapters);
         }
         catch
         {
+            foreach (var adapter in adapters)
+                adapter.Dispose();
             files.Dispose();
             throw;
         }
@@ -85,6 +108,8 @@ public sealed class LocalModel : IDisposable
     public void Dispose()
     {
         Model.Dispose();
+        foreach (var adapter in Adapters)
+            adapter.Dispose();
         Files.Dispose();
     }
 }

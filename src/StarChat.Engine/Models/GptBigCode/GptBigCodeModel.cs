@@ -17,7 +17,18 @@ public sealed record ModelOptions
 
     /// <summary>Longest run of prompt tokens evaluated in one pass; longer prompts go in chunks (bounds scratch memory).</summary>
     public int MaxBatch { get; init; } = 512;
+
+    /// <summary>
+    /// LoRA adapters to apply unmerged, in order. The engine itself ignores this list (it takes adapters through
+    /// <see cref="GptBigCodeWeights.WithAdapters"/>); loaders that open files (StarChat.Generation's LocalModel) read it.
+    /// </summary>
+    public IReadOnlyList<LoraAdapterOption> Adapters { get; init; } = [];
 }
+
+/// <summary>A PEFT LoRA adapter folder to apply, and a factor on its update (on top of lora_alpha/r).</summary>
+/// <param name="Path">Folder with adapter_config.json and adapter_model.safetensors (or .bin).</param>
+/// <param name="Scale">Multiplies the adapter's own scaling; 1 applies it as trained, 0 turns it off.</param>
+public sealed record LoraAdapterOption(string Path, float Scale = 1f);
 
 /// <summary>
 /// GPTBigCode (StarCoder, StarChat): GPT-2 with multi-query attention and learned positions. The forward pass below
@@ -32,6 +43,8 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
     private readonly WorkerPool _pool;
     private readonly Lock _gate = new();
     private Scratch _s = new(0, 0, 0, 0);
+    private float[] _lowRank = [];   // LoRA scratch, grown on first use
+    private float[] _delta = [];
 
     /// <summary>Creates a model over loaded weights.</summary>
     public GptBigCodeModel(GptBigCodeWeights weights, ModelOptions? options = null)
@@ -190,18 +203,20 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
             var layer = _w.Layers[l];
 
             // Attention: a = LN(x); qkv = a·W_attnᵀ + b; q has n_head heads, k and v one head each (MQA).
+            // Each Linear is x·Wᵀ + b, plus Σ scale·(x·Aᵀ)·Bᵀ for any LoRA adapters on it (layer.Adapters).
+            var adapters = layer.Adapters ?? LayerAdapters.None;
             LayerNormRows(x, layer.Norm1Weight, layer.Norm1Bias, normed, t);
-            MatMul.Multiply(normed, t, layer.QkvWeight, layer.QkvBias, qkv, _pool);
+            Linear(normed, t, layer.QkvWeight, layer.QkvBias, adapters.Qkv, qkv);
             foreach (var seg in segments)
                 Attend(seg, l, qkv, attn);
-            MatMul.Multiply(attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, proj, _pool);
+            Linear(attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, adapters.AttentionOutput, proj);
             VectorMath.AddInPlace(x, proj);
 
             // MLP: x += c_proj(gelu(c_fc(LN(x))))
             LayerNormRows(x, layer.Norm2Weight, layer.Norm2Bias, normed, t);
-            MatMul.Multiply(normed, t, layer.UpWeight, layer.UpBias, up, _pool);
+            Linear(normed, t, layer.UpWeight, layer.UpBias, adapters.Up, up);
             Activate(up);
-            MatMul.Multiply(up, t, layer.DownWeight, layer.DownBias, proj, _pool);
+            Linear(up, t, layer.DownWeight, layer.DownBias, adapters.Down, proj);
             VectorMath.AddInPlace(x, proj);
         }
 
@@ -212,6 +227,23 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         var h = normed.Slice(0, rows * d);
         LayerNormRows(x.Slice(firstLogitRow * d, rows * d), _w.FinalNormWeight, _w.FinalNormBias, h, rows);
         MatMul.Multiply(h, rows, _w.OutputHead, [], logits, _pool);
+    }
+
+    /// <summary>y = x·Wᵀ + b, then y += scale·(x·Aᵀ)·Bᵀ for each low-rank update (LoRA applied without merging).</summary>
+    private void Linear(ReadOnlySpan<float> x, int t, TensorView weight, float[] bias, IReadOnlyList<LowRankAdapter> updates, Span<float> y)
+    {
+        MatMul.Multiply(x, t, weight, bias, y, _pool);
+        foreach (var u in updates)
+        {
+            int r = u.Rank, outFeatures = (int)u.B.Shape[0];
+            if (_lowRank.Length < t * r) _lowRank = new float[t * r];
+            if (_delta.Length < t * outFeatures) _delta = new float[t * outFeatures];
+            var low = _lowRank.AsSpan(0, t * r);                     // x·Aᵀ                [t, r]
+            var delta = _delta.AsSpan(0, t * outFeatures);           // (x·Aᵀ)·Bᵀ           [t, out]
+            MatMul.Multiply(x, t, u.A, [], low, _pool);
+            MatMul.Multiply(low, t, u.B, [], delta, _pool);
+            VectorMath.AddScaled(y, delta, u.Scale);
+        }
     }
 
     /// <summary>Stores one segment's keys and values in its cache and attends its queries over that cache.</summary>

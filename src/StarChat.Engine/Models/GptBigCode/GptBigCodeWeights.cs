@@ -89,6 +89,53 @@ public sealed class GptBigCodeWeights
             Vector(source, "transformer.ln_f.weight", d), Vector(source, "transformer.ln_f.bias", d), head);
     }
 
+    /// <summary>
+    /// These weights with low-rank updates attached to linear layers (unmerged LoRA). <paramref name="updates"/> name
+    /// their module canonically (<c>transformer.h.3.mlp.c_fc</c>); several on one module add up.
+    /// </summary>
+    /// <exception cref="ArgumentException">A module is not one of a block's four linear layers, or names a layer the model lacks.</exception>
+    /// <exception cref="WeightShapeException">An update's A or B does not fit the layer (an adapter for another model size); the message names it.</exception>
+    public GptBigCodeWeights WithAdapters(IEnumerable<(string Module, LowRankAdapter Update)> updates)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        var layers = Layers.ToArray();
+        int d = Config.EmbeddingSize, f = Config.FeedForwardSize, qkv = Config.QkvSize;
+        foreach (var (module, update) in updates)
+        {
+            var parts = module.Split('.', 4);
+            if (parts.Length != 4 || parts[0] != "transformer" || parts[1] != "h" || !int.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int l))
+                throw new ArgumentException($"{update.Name}: '{module}' is not a block's linear layer (transformer.h.N.attn.c_attn, …)", nameof(updates));
+            if (l >= layers.Length)
+                throw new ArgumentException($"{update.Name}: '{module}' names layer {l}; the model has {layers.Length}", nameof(updates));
+            var (inFeatures, outFeatures) = parts[3] switch
+            {
+                "attn.c_attn" => (d, qkv),
+                "attn.c_proj" => (d, d),
+                "mlp.c_fc" => (d, f),
+                "mlp.c_proj" => (f, d),
+                _ => throw new ArgumentException($"{update.Name}: '{module}' is not one of attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj", nameof(updates)),
+            };
+            int r = update.Rank;
+            if (!update.A.Shape.Is(r, inFeatures) || !update.B.Shape.Is(outFeatures, r))
+                throw new WeightShapeException(update.Name, module, $"LoRA A {update.A.Shape} and B {update.B.Shape} do not fit [{outFeatures}, {inFeatures}] of this model (expected A [r, {inFeatures}], B [{outFeatures}, r]); is the adapter for another base model?");
+            foreach (var t in new[] { update.A, update.B })
+            {
+                if (!Kernels.MatMulKernels.TryGet(t.Type, out _))
+                    throw new WeightShapeException(update.Name, t.Name, $"type {TensorTypeInfo.Name(t.Type)} is not supported for LoRA weights");
+            }
+            var a = layers[l].Adapters ?? LayerAdapters.None;
+            a = parts[3] switch
+            {
+                "attn.c_attn" => a with { Qkv = [.. a.Qkv, update] },
+                "attn.c_proj" => a with { AttentionOutput = [.. a.AttentionOutput, update] },
+                "mlp.c_fc" => a with { Up = [.. a.Up, update] },
+                _ => a with { Down = [.. a.Down, update] },
+            };
+            layers[l] = layers[l] with { Adapters = a };
+        }
+        return new GptBigCodeWeights(Config, TokenEmbedding, PositionEmbedding, layers, FinalNormWeight, FinalNormBias, OutputHead);
+    }
+
     private static TensorView Matrix(IWeightSource source, string name, long rows, long columns)
     {
         var t = source.Get(name);
@@ -125,10 +172,12 @@ public sealed class GptBigCodeWeights
 /// <param name="UpBias"><c>mlp.c_fc.bias</c>.</param>
 /// <param name="DownWeight"><c>mlp.c_proj.weight</c> [D, F].</param>
 /// <param name="DownBias"><c>mlp.c_proj.bias</c>.</param>
+/// <param name="Adapters">Low-rank updates (unmerged LoRA) of the four linear layers; null when none.</param>
 public sealed record GptBigCodeLayer(
     float[] Norm1Weight, float[] Norm1Bias,
     TensorView QkvWeight, float[] QkvBias,
     TensorView AttentionOutputWeight, float[] AttentionOutputBias,
     float[] Norm2Weight, float[] Norm2Bias,
     TensorView UpWeight, float[] UpBias,
-    TensorView DownWeight, float[] DownBias);
+    TensorView DownWeight, float[] DownBias,
+    LayerAdapters? Adapters = null);
