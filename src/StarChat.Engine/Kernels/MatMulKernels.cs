@@ -23,6 +23,7 @@ public static class MatMulKernels
                 kernels[type] = new DequantizingMatMulKernel(type);
         }
         kernels[TensorType.Q8_SCB] = new Q8ScbMatMulKernel();
+        kernels[TensorType.Q4_GPTQ] = new Q4GptqMatMulKernel();
         return kernels.ToImmutable();
     }
 

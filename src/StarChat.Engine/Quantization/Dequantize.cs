@@ -19,7 +19,7 @@ public static class Dequantize
             or TensorType.I8 or TensorType.I16 or TensorType.I32 or TensorType.I64 or TensorType.U8 or TensorType.Bool
             or TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q8_0 or TensorType.Q8_1
             or TensorType.Q2_K or TensorType.Q3_K or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K or TensorType.Q8_K
-            or TensorType.IQ4_NL or TensorType.Q8_SCB => true,
+            or TensorType.IQ4_NL or TensorType.Q8_SCB or TensorType.Q4_GPTQ => true,
         _ => false,
     };
 
@@ -86,6 +86,7 @@ public static class Dequantize
             case TensorType.Q8_K: Q8_K.Dequantize(MemoryMarshal.Cast<byte, BlockQ8_K>(src), dst); break;
             case TensorType.IQ4_NL: IQ4_NL.Dequantize(MemoryMarshal.Cast<byte, BlockIQ4_NL>(src), dst); break;
             case TensorType.Q8_SCB: Q8_SCB.Dequantize(MemoryMarshal.Cast<byte, BlockQ8_SCB>(src), dst); break;
+            case TensorType.Q4_GPTQ: Q4_GPTQ.Dequantize(MemoryMarshal.Cast<byte, BlockQ4_GPTQ>(src), dst); break;
         }
     }
 }

@@ -59,4 +59,10 @@ public enum TensorType : uint
     /// (int8 <c>weight</c>, a = <c>SCB</c> of the row) without widening them.
     /// </summary>
     Q8_SCB = 1002,
+
+    /// <summary>
+    /// 32 weights: f16 scale s, u8 zero point z, 16 bytes of 4-bit q (byte j: element j low, j + 16 high);
+    /// w = s·(q − z) (not a ggml type). Holds GPTQ 4-bit weights whose groups cover whole blocks of 32 inputs.
+    /// </summary>
+    Q4_GPTQ = 1003,
 }

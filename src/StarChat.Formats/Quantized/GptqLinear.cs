@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
 
 namespace StarChat.Formats.Quantized;
@@ -7,13 +8,15 @@ namespace StarChat.Formats.Quantized;
 /// <summary>
 /// GPTQ-packed linear layers (AutoGPTQ layout, formats.md §11, README-hf.md §3): per module <c>P</c>,
 /// <c>P.qweight</c> I32 <c>[in·bits/32, out]</c>, <c>P.qzeros</c> I32 <c>[G, out·bits/32]</c>, <c>P.scales</c> F16
-/// <c>[G, out]</c>, <c>P.g_idx</c> I32 <c>[in]</c>. Each is served as <c>P.weight</c> F32 <c>[out, in]</c>,
-/// W[o, i] = scales[g, o]·(q[i, o] − z[g, o]) with g = g_idx[i], dequantized on first use into native memory.
+/// <c>[G, out]</c>, <c>P.g_idx</c> I32 <c>[in]</c>. Each is served as <c>P.weight</c> <c>[out, in]</c> with
+/// W[o, i] = scales[g, o]·(q[i, o] − z[g, o]), g = g_idx[i], built on first use in native memory.
 /// </summary>
 /// <remarks>
-/// The f32 copy is exact (an f16 scale times a small integer fits a float32) and reuses the F32 kernels, but costs
-/// 4 bytes per weight instead of the file's bits/8: 8× a 4-bit file (StarCoder-15B: about 62 GB instead of 9 GB).
-/// A packed 4-bit kernel reading <c>g_idx</c> would remove that; it is not written yet.
+/// 4-bit weights with f16 scales where every aligned run of 32 inputs shares one group (group size a multiple of 32,
+/// no act-order) are repacked as <see cref="TensorType.Q4_GPTQ"/>: 19 bytes per 32 weights (0.59 bytes per weight;
+/// StarCoder-15B about 9 GB), multiplied by the packed 4-bit kernel. Anything else (act-order's scattered groups,
+/// 2 or 8 bits, f32 scales) is dequantized to F32: 4 bytes per weight, 8× a 4-bit file (StarCoder-15B about 62 GB).
+/// Both are exact: an f16 scale times an integer of at most 5 bits fits a float32.
 /// </remarks>
 internal static class GptqLinear
 {
@@ -22,19 +25,28 @@ internal static class GptqLinear
     /// <summary>True when the tensors hold GPTQ-packed weights.</summary>
     public static bool Applies(ModelWeights weights) => weights.Names.Any(n => n.EndsWith(PackedSuffix, StringComparison.Ordinal));
 
-    /// <summary>Checks every packed module and serves its <c>weight</c> as dequantized F32.</summary>
+    /// <summary>Checks every packed module and serves its <c>weight</c> as <see cref="TensorType.Q4_GPTQ"/> or F32; returns how many of each.</summary>
     /// <exception cref="ModelFormatException">A tensor is missing, mistyped or inconsistent with the others; the message names it.</exception>
-    public static int Apply(string origin, GptqConfig config, ModelWeights weights)
+    public static (int Packed, int Widened) Apply(string origin, GptqConfig config, ModelWeights weights)
     {
+        int packedCount = 0;
         var modules = weights.Names.Where(n => n.EndsWith(PackedSuffix, StringComparison.Ordinal)).Select(n => n[..^PackedSuffix.Length]).ToList();
         foreach (var module in modules)
         {
             var packed = Check(origin, config, weights, module);
             if (weights.Contains(module + ".weight"))
                 throw new ModelFormatException(origin, $"tensor '{module}.weight'", "present beside a GPTQ qweight; a module is either packed or not");
-            weights.AddDeferred(module + ".weight", () => Dequantize(weights, config, packed));
+            if (KeepsPacked(config, packed))
+            {
+                packedCount++;
+                weights.AddDeferred(module + ".weight", () => Repack(weights, config, packed));
+            }
+            else
+            {
+                weights.AddDeferred(module + ".weight", () => Dequantize(weights, config, packed));
+            }
         }
-        return modules.Count;
+        return (packedCount, modules.Count - packedCount);
     }
 
     private sealed record Packed(string Module, int In, int Out, int Groups, TensorView QWeight, TensorView QZeros, TensorView Scales, int[] GroupOf);
@@ -83,11 +95,50 @@ internal static class GptqLinear
         return new Packed(module, inFeatures, outFeatures, groups, qweight, qzeros, scales, groupOf);
     }
 
-    private static TensorView Dequantize(ModelWeights weights, GptqConfig config, Packed p)
+    /// <summary>True when each aligned run of 32 inputs lies in one group, so a <see cref="TensorType.Q4_GPTQ"/> block can carry it.</summary>
+    private static bool KeepsPacked(GptqConfig config, Packed p)
+    {
+        if (config.Bits != 4 || p.Scales.Type != TensorType.F16 || p.In % 32 != 0)
+            return false;
+        for (int i = 0; i < p.In; i++)
+        {
+            if (p.GroupOf[i] != p.GroupOf[i - i % 32])
+                return false;
+        }
+        return true;
+    }
+
+    private static TensorView Repack(ModelWeights weights, GptqConfig config, Packed p)
+    {
+        var (_, zero) = ScalesAndZeros(config, p);
+        var scaleBits = MemoryMarshal.Cast<byte, ushort>(p.Scales.Bytes);
+        int blocksPerRow = p.In / 32;
+        long bytes = TensorTypeInfo.ByteCount(TensorType.Q4_GPTQ, (long)p.Out * p.In);
+        var buffer = weights.Allocate(bytes);
+        Span<byte> q = stackalloc byte[32];
+        for (int o = 0; o < p.Out; o++)
+        {
+            for (int k = 0; k < blocksPerRow; k++)
+            {
+                int g = p.GroupOf[k * 32];
+                for (int j = 0; j < 32; j++)
+                {
+                    int i = k * 32 + j;
+                    uint word = BinaryPrimitives.ReadUInt32LittleEndian(p.QWeight.Row(i / 8)[(4 * o)..]);
+                    q[j] = (byte)((word >> (4 * (i % 8))) & 15);
+                }
+                Q4_GPTQ.PackBlock(q, scaleBits[g * p.Out + o], zero[g * p.Out + o],
+                    buffer.Slice(((long)o * blocksPerRow + k) * Q4_GPTQ.BlockBytes, Q4_GPTQ.BlockBytes));
+            }
+        }
+        return new TensorView(p.Module + ".weight", TensorType.Q4_GPTQ, new TensorShape(p.Out, p.In), buffer.Address, bytes);
+    }
+
+    /// <summary>Scales (as f32) and zero points per (group, output), unpacked once.</summary>
+    private static (float[] Scale, int[] Zero) ScalesAndZeros(GptqConfig config, Packed p)
     {
         int bits = config.Bits, perWord = 32 / bits;
         uint mask = (1u << bits) - 1;
-        // Scales and zero points per (group, output), unpacked once.
         var scale = new float[p.Groups * p.Out];
         Engine.Quantization.Dequantize.Row(p.Scales.Type, p.Scales.Bytes, scale);
         var zero = new int[p.Groups * p.Out];
@@ -101,7 +152,14 @@ internal static class GptqLinear
                 zero[g * p.Out + o] = (int)((word >> (bits * (o % perWord))) & mask) + config.ZeroOffset;
             }
         }
+        return (scale, zero);
+    }
 
+    private static TensorView Dequantize(ModelWeights weights, GptqConfig config, Packed p)
+    {
+        int bits = config.Bits, perWord = 32 / bits;
+        uint mask = (1u << bits) - 1;
+        var (scale, zero) = ScalesAndZeros(config, p);
         long bytes = TensorTypeInfo.ByteCount(TensorType.F32, (long)p.Out * p.In);
         var buffer = weights.Allocate(bytes);
         for (int r = 0; r < p.In / perWord; r++)

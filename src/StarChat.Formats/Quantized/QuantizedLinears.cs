@@ -20,8 +20,9 @@ internal static class QuantizedLinears
         if (GptqLinear.Applies(weights))
         {
             var config = GptqConfig.Read(folder);
-            int n = GptqLinear.Apply(origin, config, weights);
-            return $"GPTQ {config.Bits}-bit, group size {config.GroupSize}{(config.DescAct ? ", act-order" : "")}: {n} linear weights dequantized to f32 on load (exact; 4 bytes per weight)";
+            var (packed, widened) = GptqLinear.Apply(origin, config, weights);
+            return $"GPTQ {config.Bits}-bit, group size {config.GroupSize}{(config.DescAct ? ", act-order" : "")}: "
+                + $"{packed} linear weights kept packed (q4_gptq, 0.59 bytes per weight), {widened} dequantized to f32 (exact; 4 bytes per weight)";
         }
         return null;
     }
