@@ -7,7 +7,7 @@ namespace StarChat.Engine.Kernels;
 /// <summary>
 /// <see cref="TensorType.Q4_GPTQ"/> weights (GPTQ 4-bit, kept packed in memory) times f32 activations. One token:
 /// each row's nibbles are widened inside the dot product (<see cref="VectorMath.DotQ4Gptq"/>), so decoding reads
-/// about 0.6 bytes per weight. Several tokens: the block's rows are dequantized once into per-thread f32 scratch and
+/// about 0.66 bytes per weight. Several tokens: the block's rows are dequantized once into per-thread f32 scratch and
 /// multiplied as F32 tiles, sharing the widening across tokens.
 /// </summary>
 internal sealed class Q4GptqMatMulKernel : IMatMulKernel

@@ -61,7 +61,7 @@ public enum TensorType : uint
     Q8_SCB = 1002,
 
     /// <summary>
-    /// 32 weights: f16 scale s, u8 zero point z, 16 bytes of 4-bit q (byte j: element j low, j + 16 high);
+    /// 32 weights: f32 scale s (an f16 value), u8 zero point z, 16 bytes of 4-bit q (byte j: element j low, j + 16 high);
     /// w = s·(q − z) (not a ggml type). Holds GPTQ 4-bit weights whose groups cover whole blocks of 32 inputs.
     /// </summary>
     Q4_GPTQ = 1003,

@@ -60,7 +60,7 @@ public static class TensorTypeInfo
             TensorType.Q8_0 => (32, 34),
             TensorType.Q8_1 => (32, 36),
             TensorType.Q8_SCB => (32, 36),
-            TensorType.Q4_GPTQ => (32, 19),
+            TensorType.Q4_GPTQ => (32, 21),
             TensorType.IQ4_NL => (32, 18),
             TensorType.Q2_K => (256, 84),
             TensorType.Q3_K => (256, 110),

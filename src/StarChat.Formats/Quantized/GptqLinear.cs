@@ -13,8 +13,8 @@ namespace StarChat.Formats.Quantized;
 /// </summary>
 /// <remarks>
 /// 4-bit weights with f16 scales where every aligned run of 32 inputs shares one group (group size a multiple of 32,
-/// no act-order) are repacked as <see cref="TensorType.Q4_GPTQ"/>: 19 bytes per 32 weights (0.59 bytes per weight;
-/// StarCoder-15B about 9 GB), multiplied by the packed 4-bit kernel. Anything else (act-order's scattered groups,
+/// no act-order) are repacked as <see cref="TensorType.Q4_GPTQ"/>: 21 bytes per 32 weights (0.66 bytes per weight;
+/// StarCoder-15B about 10 GB), multiplied by the packed 4-bit kernel. Anything else (act-order's scattered groups,
 /// 2 or 8 bits, f32 scales) is dequantized to F32: 4 bytes per weight, 8× a 4-bit file (StarCoder-15B about 62 GB).
 /// Both are exact: an f16 scale times an integer of at most 5 bits fits a float32.
 /// </remarks>

@@ -22,7 +22,7 @@ internal static class QuantizedLinears
             var config = GptqConfig.Read(folder);
             var (packed, widened) = GptqLinear.Apply(origin, config, weights);
             return $"GPTQ {config.Bits}-bit, group size {config.GroupSize}{(config.DescAct ? ", act-order" : "")}: "
-                + $"{packed} linear weights kept packed (q4_gptq, 0.59 bytes per weight), {widened} dequantized to f32 (exact; 4 bytes per weight)";
+                + $"{packed} linear weights kept packed (q4_gptq, 0.66 bytes per weight), {widened} dequantized to f32 (exact; 4 bytes per weight)";
         }
         return null;
     }

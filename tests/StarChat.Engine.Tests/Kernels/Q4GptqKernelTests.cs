@@ -29,7 +29,7 @@ public sealed class Q4GptqKernelTests
                     q[j] = (byte)rng.Next(0, 16);
                     values[r * columns + k * 32 + j] = (double)scale * (q[j] - zero);
                 }
-                Q4_GPTQ.PackBlock(q, BitConverter.HalfToUInt16Bits(scale), zero, packed.AsSpan((r * blocks + k) * 19, 19));
+                Q4_GPTQ.PackBlock(q, BitConverter.HalfToUInt16Bits(scale), zero, packed.AsSpan((r * blocks + k) * Q4_GPTQ.BlockBytes, Q4_GPTQ.BlockBytes));
             }
         }
         return (packed, values);
@@ -88,7 +88,7 @@ public sealed class Q4GptqKernelTests
     {
         var q = new byte[32];
         q[5] = 16;
-        Assert.Throws<ArgumentException>(() => Q4_GPTQ.PackBlock(q, 0x3C00, 8, new byte[19]));
+        Assert.Throws<ArgumentException>(() => Q4_GPTQ.PackBlock(q, 0x3C00, 8, new byte[Q4_GPTQ.BlockBytes]));
     }
 
     [Theory]
