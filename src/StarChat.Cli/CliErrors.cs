@@ -47,6 +47,7 @@ internal static class CliErrors
         TokenizerFormatException or InvalidDataException or FormatException or JsonException => ExitCodes.BadInput,
         MissingWeightException or WeightShapeException => ExitCodes.BadInput,
         ArgumentException or NotSupportedException => ExitCodes.BadInput,
+        StarChat.Text.Templates.TemplateException => ExitCodes.BadInput,
         UnauthorizedAccessException or IOException => ExitCodes.Failure,
         _ => null,
     };

@@ -77,6 +77,30 @@ public class TextCommandTests
     }
 
     [Fact]
+    public void Template_ChatTemplateOfFixture_RendersLikeTheStarChatFormat()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"starchat-msgs-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, "{\"messages\": [{\"role\":\"system\",\"content\":\"Be nice.\"},{\"role\":\"user\",\"content\":\"Hi <|end|>\"},{\"role\":\"assistant\",\"content\":\"Hello!\"},{\"role\":\"user\",\"content\":\"Sort [3,1]\"}]}");
+        try
+        {
+            var jinja = CliRunner.Run("template", "--model", Model, "--messages", file, "--format", "chat_template", "--ids");
+            var hand = CliRunner.Run("template", "--model", Model, "--messages", file, "--format", "starchat", "--ids");
+            var auto = CliRunner.Run("template", "--model", Model, "--messages", file, "--ids");
+            Assert.Equal(0, jinja.ExitCode);
+            Assert.Equal(hand.Out, jinja.Out);
+            Assert.Equal(hand.Out, auto.Out);
+            Assert.Contains("Hi <|end|><|end|>", jinja.Out, StringComparison.Ordinal);
+            // The user's "<|end|>" stays text: only the format's 9 control ids remain (system, end, three turns each closed by end, assistant).
+            var ids = jinja.Out.Trim().Split('\n')[^1].Split(' ').Select(int.Parse).ToArray();
+            Assert.Equal(9, ids.Count(id => id >= 49152));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Template_UnknownFormat_ListsTheKnownOnes()
     {
         string file = Path.Combine(Path.GetTempPath(), $"starchat-msgs-{Guid.NewGuid():N}.json");
