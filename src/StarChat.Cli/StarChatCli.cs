@@ -19,6 +19,7 @@ internal static class StarChatCli
         yield return TokenizeCommand.Create();
         yield return TemplateCommand.Create();
         yield return InfoCommand.Create();
+        yield return EvalLmCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

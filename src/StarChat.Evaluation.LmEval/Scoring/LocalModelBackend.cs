@@ -11,7 +11,7 @@ namespace StarChat.Evaluation.LmEval.Scoring;
 public sealed class LocalModelBackend : IScoringBackend
 {
     private readonly IReadOnlyList<ILanguageModel> _replicas;
-    private int _nextReplica;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ILanguageModel> _free;
 
     /// <summary>Creates the backend.</summary>
     /// <param name="replicas">One model per worker; each is used by one thread at a time.</param>
@@ -31,6 +31,7 @@ public sealed class LocalModelBackend : IScoringBackend
         if (MaxLength < 2 || MaxLength > context)
             throw new ArgumentException($"max_length {MaxLength} must be between 2 and the model's context ({context})", nameof(maxLength));
         _replicas = replicas;
+        _free = new(replicas);
         Tokenizer = tokenizer;
         EosTokenIds = eosTokenIds;
         Description = description;
@@ -52,14 +53,14 @@ public sealed class LocalModelBackend : IScoringBackend
     public IReadOnlyList<int> EosTokenIds { get; }
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">Every replica already has a worker.</exception>
+    /// <exception cref="InvalidOperationException">Every replica is held by an undisposed worker.</exception>
     public IScoringWorker CreateWorker()
-    {
-        int index = Interlocked.Increment(ref _nextReplica) - 1;
-        if (index >= _replicas.Count)
-            throw new InvalidOperationException($"only {_replicas.Count} workers (one per model replica)");
-        return new LocalModelWorker(_replicas[index], this);
-    }
+        => _free.TryDequeue(out var model)
+            ? new LocalModelWorker(model, this)
+            : throw new InvalidOperationException($"all {_replicas.Count} model replicas are in use; dispose a worker first");
+
+    /// <summary>Gives a replica back when its worker is disposed.</summary>
+    internal void Release(ILanguageModel model) => _free.Enqueue(model);
 
     /// <summary>Nothing to release: the caller owns the models.</summary>
     public void Dispose()

@@ -179,7 +179,11 @@ internal sealed class LocalModelWorker : IScoringWorker
         return i;
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _backend.Release(_model);
+    }
 
     /// <summary>A request's model input after truncation and where its scored positions start.</summary>
     private sealed record RequestWindow(int[] Input, int[] Continuation, int FirstScored, int Truncated);
