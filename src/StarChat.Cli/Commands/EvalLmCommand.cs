@@ -142,7 +142,7 @@ internal static class EvalLmCommand
         if (!context.Interactive)
         {
             var result = runner.Run(task, selected.FewShot, selected.Group, cancellationToken: cancellationToken);
-            context.Err.WriteLine($"{task.Name}: {result.Documents.Count} documents, {result.Elapsed.TotalSeconds:F1} s ({result.DocumentsPerSecond:F2} docs/s)");
+            context.Err.WriteLine($"{task.Name}: {result.Documents.Count} documents, {result.Elapsed.TotalSeconds:F1} s ({result.DocumentsPerSecond:F2} docs/s; tokenizing {result.EncodeTime.TotalSeconds:F1} s)");
             return result;
         }
         TaskResult? done = null;

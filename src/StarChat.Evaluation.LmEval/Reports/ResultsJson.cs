@@ -60,6 +60,7 @@ public static class ResultsJson
             if (task.Group is not null) w.WriteString("group", task.Group);
             w.WriteNumber("elapsed_seconds", Math.Round(task.Elapsed.TotalSeconds, 3));
             w.WriteNumber("docs_per_second", Math.Round(task.DocumentsPerSecond, 3));
+            w.WriteNumber("encode_seconds", Math.Round(task.EncodeTime.TotalSeconds, 3));
             w.WriteStartArray("data_notes");
             foreach (var note in task.DataNotes) w.WriteStringValue(note);
             w.WriteEndArray();

@@ -39,6 +39,8 @@ public readonly record struct RunProgress(string Task, int Done, int Total);
 /// </summary>
 public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer tokenizer, LmEvalOptions options)
 {
+    private long _encodeTicks;
+
     /// <summary>Scores one task.</summary>
     /// <param name="task">The task.</param>
     /// <param name="fewShot">Shots; null for <see cref="LmEvalOptions.NumFewShot"/> or else the task's default.</param>
@@ -60,6 +62,7 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
         var queue = new ConcurrentQueue<TaskDocument>(documents.OrderByDescending(d => d.Context.Length + d.Requests.Sum(r => r.Continuation.Length)));
         var records = new DocumentRecord[count];
         int done = 0;
+        _encodeTicks = 0;
         var watch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(backend.Workers, count))).Select(_ => backend.CreateWorker()).ToArray();
         try
@@ -101,6 +104,7 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
             Documents = records,
             DataNotes = task.DataNotes,
             Elapsed = watch.Elapsed,
+            EncodeTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _encodeTicks)),
         };
     }
 
@@ -111,7 +115,9 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
         GenerationRecord? generation = null;
         if (doc.GenerationStops is { } stops)
         {
+            long start = Stopwatch.GetTimestamp();
             int[] prompt = tokenizer.Encode(doc.Context);
+            Interlocked.Add(ref _encodeTicks, Stopwatch.GetTimestamp() - start);
             var output = worker.Generate(new GenerationInput(prompt, [.. stops, options.EndOfText], options.MaxGenTokens), cancellationToken);
             generation = new GenerationRecord(prompt.Length, output);
         }
@@ -119,7 +125,9 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
         {
             // TruthfulQA sends many answers twice (mc1 and mc2 lists): each distinct request is scored once.
             var distinct = doc.Requests.Distinct().ToArray();
+            long start = Stopwatch.GetTimestamp();
             var encoded = distinct.Select(r => RequestEncoder.Encode(tokenizer, r, options.EndOfTextId)).ToArray();
+            Interlocked.Add(ref _encodeTicks, Stopwatch.GetTimestamp() - start);
             var scored = worker.Loglikelihood(encoded, cancellationToken);
             var byRequest = distinct.Select((r, i) => (r, i)).ToDictionary(x => x.r, x => x.i);
             results = [.. doc.Requests.Select(r => scored[byRequest[r]])];

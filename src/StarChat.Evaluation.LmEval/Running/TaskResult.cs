@@ -33,6 +33,9 @@ public sealed record TaskResult
     /// <summary>Wall time of scoring.</summary>
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Time spent tokenizing requests (summed over workers).</summary>
+    public TimeSpan EncodeTime { get; init; }
+
     /// <summary>Scored documents per second.</summary>
     public double DocumentsPerSecond => Elapsed.TotalSeconds > 0 ? Documents.Count / Elapsed.TotalSeconds : 0;
 }

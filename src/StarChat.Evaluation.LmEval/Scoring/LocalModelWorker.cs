@@ -5,7 +5,9 @@ namespace StarChat.Evaluation.LmEval.Scoring;
 /// <summary>
 /// Scores one document's requests on one model session. The requests' inputs usually share a long prefix (the
 /// few-shot prompt and the question); it is evaluated once and each request then appends only its own tail after
-/// <see cref="IInferenceSession.Truncate"/> back to the prefix. The maths per request is the harness's
+/// <see cref="IInferenceSession.Truncate"/> back to the prefix. The session's cache also carries over between
+/// documents: MMLU's documents share the subject line and the five dev examples, TruthfulQA's its QA preamble, so only
+/// the tokens after the part already cached are evaluated. The maths per request is the harness's
 /// (<c>_loglikelihood_tokens</c>): input = (context + continuation)[-(max_length+1):][:-1], the last
 /// len(continuation) positions score the continuation.
 /// </summary>
@@ -25,6 +27,7 @@ internal sealed class LocalModelWorker : IScoringWorker
     private readonly float[] _row;
     private readonly float[] _prefixRow;
     private readonly float[] _rows;
+    private readonly List<int> _cached = [];   // the tokens whose keys and values the session holds, in order
 
     public LocalModelWorker(ILanguageModel model, LocalModelBackend backend)
     {
@@ -49,9 +52,18 @@ internal sealed class LocalModelWorker : IScoringWorker
         foreach (var w in windows)
             prefix = Math.Min(prefix, CommonPrefix(windows[0].Input, w.Input));
 
-        _session.Truncate(0);
         if (prefix > 0)
-            _session.Append(windows[0].Input.AsSpan(0, prefix), _prefixRow);
+        {
+            // Reuse what the cache already holds (an earlier document's identical beginning), but evaluate at least
+            // the prefix's last token again: its logit row is needed and is not kept between calls.
+            int reuse = Math.Min(prefix - 1, CommonPrefix(_cached, windows[0].Input.AsSpan(0, prefix)));
+            TruncateTo(reuse);
+            Append(windows[0].Input.AsSpan(reuse, prefix - reuse), _prefixRow);
+        }
+        else
+        {
+            TruncateTo(0);
+        }
 
         var results = new LoglikelihoodResult[requests.Count];
         for (int r = 0; r < windows.Length; r++)
@@ -67,7 +79,7 @@ internal sealed class LocalModelWorker : IScoringWorker
         var input = w.Input;
         var logProbs = new double[w.Continuation.Length];
         bool greedy = true;
-        _session.Truncate(prefix);
+        TruncateTo(prefix);
 
         int position = prefix;   // next position to append
         if (w.FirstScored == prefix - 1)
@@ -78,7 +90,7 @@ internal sealed class LocalModelWorker : IScoringWorker
         else if (w.FirstScored - prefix > MaxUnscoredRowsInline)
         {
             // Many unscored tokens (a request whose context differs early): one pass for them, logits discarded.
-            _session.Append(input.AsSpan(prefix, w.FirstScored - prefix), _row);
+            Append(input.AsSpan(prefix, w.FirstScored - prefix), _row);
             position = w.FirstScored;
         }
 
@@ -86,7 +98,7 @@ internal sealed class LocalModelWorker : IScoringWorker
         {
             int count = Math.Min(MaxScoredRows, input.Length - position);
             var rows = _rows.AsSpan(0, count * _vocab);
-            _session.Append(input.AsSpan(position, count), rows);
+            Append(input.AsSpan(position, count), rows);
             for (int i = 0; i < count; i++)
             {
                 int target = position + i - w.FirstScored;
@@ -115,8 +127,9 @@ internal sealed class LocalModelWorker : IScoringWorker
         var stops = request.StopStrings.Select(s => (Text: s, Tokens: Math.Max(1, tokenizer.Encode(s).Length))).ToArray();
         var eos = _backend.EosTokenIds.ToHashSet();
 
-        _session.Truncate(0);
-        _session.Append(prompt, _row);
+        // Generation prompts rarely share a beginning (their examples are sampled), so no cache reuse here.
+        TruncateTo(0);
+        Append(prompt, _row);
         var generated = new List<int>();
         string reason;
         while (true)
@@ -127,7 +140,7 @@ internal sealed class LocalModelWorker : IScoringWorker
             if (eos.Contains(token)) { reason = "eos"; break; }
             if (StopCriterion(generated, stops) is { } stop) { reason = $"stopping criterion '{stop}'"; break; }
             if (generated.Count >= request.MaxNewTokens) { reason = "max_new_tokens"; break; }
-            _session.Append([token], _row);
+            Append([token], _row);
         }
 
         // LE-PIN slices the output at the untruncated prompt length, so a truncated prompt loses as many generated
@@ -172,12 +185,25 @@ internal sealed class LocalModelWorker : IScoringWorker
         return new RequestWindow(input, request.ContinuationIds, firstScored, truncated);
     }
 
-    private static int CommonPrefix(int[] a, int[] b)
+    private void TruncateTo(int length)
     {
-        int n = Math.Min(a.Length, b.Length), i = 0;
-        while (i < n && a[i] == b[i]) i++;
-        return i;
+        _session.Truncate(length);
+        if (_cached.Count > length)
+            _cached.RemoveRange(length, _cached.Count - length);
     }
+
+    private void Append(ReadOnlySpan<int> tokens, Span<float> logits)
+    {
+        _session.Append(tokens, logits);
+        _cached.AddRange(tokens);
+    }
+
+    private static int CommonPrefix(List<int> cached, ReadOnlySpan<int> tokens)
+        => CommonPrefix(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(cached), tokens);
+
+    private static int CommonPrefix(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.CommonPrefixLength(b);
+
+    private static int CommonPrefix(int[] a, int[] b) => a.AsSpan().CommonPrefixLength(b);
 
     public void Dispose()
     {

@@ -5,7 +5,7 @@ namespace StarChat.Evaluation.LmEval.Tests.Models;
 
 /// <summary>
 /// TEST/BENCH HELPER, not a reader: tensors held in native memory under their Hugging Face names. Filled either from a
-/// trusted fixture safetensors file (<see cref="FixtureModel"/>) or with random values (<see cref="RandomModel"/>).
+/// trusted fixture safetensors file (FixtureModel) or with random values (RandomModel).
 /// </summary>
 internal sealed unsafe class NativeWeightSource(string origin) : IWeightSource
 {
