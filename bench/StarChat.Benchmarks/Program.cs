@@ -10,5 +10,9 @@ if (args.Length >= 3 && args[0] == "tokenizer-throughput")
 if (args.Length >= 4 && args[0] == "lmeval-throughput")
     return LmEvalThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0);
 
+// `lmeval-tokens TASKS [SHOTS]`: tokens a full eval-lm run evaluates (no model run).
+if (args.Length >= 2 && args[0] == "lmeval-tokens")
+    return LmEvalTokenCount.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : null);
+
 BenchmarkSwitcher.FromAssembly(typeof(TokenizerBenchmarks).Assembly).Run(args);
 return 0;

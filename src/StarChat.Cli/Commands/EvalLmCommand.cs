@@ -92,8 +92,16 @@ internal static class EvalLmCommand
             ? LmEvalModelLoader.Endpoint(url, s.Tokenizer ?? CommonOptions.RequireModel(s.Model), s.Batch, s.MaxLength, s.EndpointModel,
                 Environment.GetEnvironmentVariable("STARCHAT_API_KEY"))
             : LmEvalModelLoader.Local(CommonOptions.RequireModel(s.Model), s.Tokenizer, s.Batch, s.Threads, s.MaxLength);
-        var options = new LmEvalOptions { NumFewShot = s.Shots, Limit = s.Limit, MaxGenTokens = s.MaxGenTokens, EndOfTextId = setup.EndOfTextId };
+        var options = new LmEvalOptions
+        {
+            NumFewShot = s.Shots,
+            Limit = s.Limit,
+            MaxGenTokens = s.MaxGenTokens,
+            EndOfTextId = setup.EndOfTextId,
+            EndOfText = setup.Tokenizer.IdToToken(setup.EndOfTextId) ?? "<|endoftext|>",
+        };
         var runner = new LmEvalRunner(setup.Backend, setup.Tokenizer, options);
+        context.Err.WriteLine($"scoring with {setup.Backend.Description} (max_length {setup.Backend.MaxLength}, tokenizer {setup.TokenizerOrigin})");
 
         Directory.CreateDirectory(s.Out);
         string documentsPath = Path.Combine(s.Out, "documents.jsonl");

@@ -65,23 +65,34 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
         _encodeTicks = 0;
         var watch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(backend.Workers, count))).Select(_ => backend.CreateWorker()).ToArray();
+        // A failing worker stops the others at their next document; workers are disposed only after all have stopped.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             var threads = workers.Select(worker => Task.Factory.StartNew(() =>
             {
-                while (queue.TryDequeue(out var doc))
+                try
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    records[doc.DocIndex] = Score(task, doc, plan, worker, cancellationToken);
-                    progress?.Report(new RunProgress(task.Name, Interlocked.Increment(ref done), count));
+                    while (queue.TryDequeue(out var doc))
+                    {
+                        stop.Token.ThrowIfCancellationRequested();
+                        records[doc.DocIndex] = Score(task, doc, plan, worker, stop.Token);
+                        progress?.Report(new RunProgress(task.Name, Interlocked.Increment(ref done), count));
+                    }
                 }
-            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
-            Task.WaitAll(threads, cancellationToken);
+                catch
+                {
+                    stop.Cancel();
+                    throw;
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+            Task.WaitAll(threads, CancellationToken.None);
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        catch (AggregateException e)
         {
-            // Surface the first worker's failure as itself (an LmEvalException, a cancellation).
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            // The first real failure, not the cancellations it caused in the other workers.
+            var first = e.InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             throw;
         }
         finally

@@ -20,6 +20,9 @@ internal sealed class LmEvalModelLoader : IDisposable
 
     public required ByteLevelBpeTokenizer Tokenizer { get; init; }
 
+    /// <summary>Where the tokenizer was read from.</summary>
+    public required string TokenizerOrigin { get; init; }
+
     /// <summary>End-of-text id (an empty context becomes this token).</summary>
     public int EndOfTextId { get; init; }
 
@@ -34,9 +37,9 @@ internal sealed class LmEvalModelLoader : IDisposable
             var replicas = Enumerable.Range(0, batch)
                 .Select(i => new GptBigCodeModel(weights, new ModelOptions { Threads = Math.Max(1, cores / batch + (i < cores % batch ? 1 : 0)) }))
                 .ToArray();
-            var tokenizer = LoadTokenizer(tokenizerPath ?? modelPath);
+            var (tokenizer, origin) = LoadTokenizer(tokenizerPath ?? modelPath);
             var backend = new LocalModelBackend(replicas, tokenizer, config.EosTokenIds, Path.GetFullPath(modelPath), maxLength);
-            var result = new LmEvalModelLoader { Backend = backend, Tokenizer = tokenizer, EndOfTextId = EndOfText(tokenizer) };
+            var result = new LmEvalModelLoader { Backend = backend, Tokenizer = tokenizer, TokenizerOrigin = origin, EndOfTextId = EndOfText(tokenizer) };
             result._owned.AddRange(replicas);
             result._owned.Add(loaded);
             return result;
@@ -50,13 +53,13 @@ internal sealed class LmEvalModelLoader : IDisposable
 
     public static LmEvalModelLoader Endpoint(string url, string tokenizerPath, int batch, int? maxLength, string? model, string? apiKey)
     {
-        var tokenizer = LoadTokenizer(tokenizerPath);
+        var (tokenizer, origin) = LoadTokenizer(tokenizerPath);
         // The harness's default when the model's length is unknown.
         var backend = new CompletionsEndpointBackend(url, maxLength ?? 2048, batch, model, apiKey);
-        return new LmEvalModelLoader { Backend = backend, Tokenizer = tokenizer, EndOfTextId = EndOfText(tokenizer) };
+        return new LmEvalModelLoader { Backend = backend, Tokenizer = tokenizer, TokenizerOrigin = origin, EndOfTextId = EndOfText(tokenizer) };
     }
 
-    private static ByteLevelBpeTokenizer LoadTokenizer(string path)
+    private static (ByteLevelBpeTokenizer, string) LoadTokenizer(string path)
     {
         // A weights file inside a Hugging Face folder: the tokenizer files sit beside it.
         if (File.Exists(path) && Path.GetExtension(path).ToLowerInvariant() is ".safetensors" or ".bin" or ".gguf")
@@ -66,7 +69,8 @@ internal sealed class LmEvalModelLoader : IDisposable
                 throw new LmEvalException($"{path}: no tokenizer.json beside the weights; pass --tokenizer FOLDER_OR_TOKENIZER_JSON");
             path = folder;
         }
-        return ModelTokenizer.Load(path).Tokenizer;
+        var loaded = ModelTokenizer.Load(path);
+        return (loaded.Tokenizer, loaded.Origin);
     }
 
     private static int EndOfText(ByteLevelBpeTokenizer tokenizer) => tokenizer.TokenToId("<|endoftext|>") ?? tokenizer.EosTokenId ?? 0;
