@@ -18,6 +18,9 @@ public sealed record LmEvalOptions
     /// <summary>The harness's <c>max_gen_toks</c> for generation tasks.</summary>
     public int MaxGenTokens { get; init; } = 256;
 
+    /// <summary>Generation documents a worker advances together (one batched model pass per token).</summary>
+    public int GenerationBatch { get; init; } = 8;
+
     /// <summary>The end-of-text token id (an empty context becomes this token).</summary>
     public int EndOfTextId { get; init; }
 
@@ -61,6 +64,7 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
         // workers finish together. Character length stands in for token length (the order changes no result).
         var queue = new ConcurrentQueue<TaskDocument>(documents.OrderByDescending(d => d.Context.Length + d.Requests.Sum(r => r.Continuation.Length)));
         var records = new DocumentRecord[count];
+        int groupSize = documents.Any(d => d.GenerationStops is not null) ? Math.Max(1, options.GenerationBatch) : 1;
         int done = 0;
         _encodeTicks = 0;
         var watch = Stopwatch.StartNew();
@@ -73,11 +77,20 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
             {
                 try
                 {
-                    while (queue.TryDequeue(out var doc))
+                    var batch = new List<TaskDocument>();
+                    while (true)
                     {
+                        batch.Clear();
+                        while (batch.Count < groupSize && queue.TryDequeue(out var doc))
+                            batch.Add(doc);
+                        if (batch.Count == 0)
+                            break;
                         stop.Token.ThrowIfCancellationRequested();
-                        records[doc.DocIndex] = Score(task, doc, plan, worker, stop.Token);
-                        progress?.Report(new RunProgress(task.Name, Interlocked.Increment(ref done), count));
+                        foreach (var record in ScoreBatch(task, batch, plan, worker, stop.Token))
+                        {
+                            records[record.DocId] = record;
+                            progress?.Report(new RunProgress(task.Name, Interlocked.Increment(ref done), count));
+                        }
                     }
                 }
                 catch
@@ -119,31 +132,37 @@ public sealed class LmEvalRunner(IScoringBackend backend, ByteLevelBpeTokenizer 
         };
     }
 
+    private IEnumerable<DocumentRecord> ScoreBatch(LmTask task, List<TaskDocument> docs, FewShotPlan plan, IScoringWorker worker,
+        CancellationToken cancellationToken)
+    {
+        if (docs.All(d => d.GenerationStops is null))
+            return [.. docs.Select(d => Score(task, d, plan, worker, cancellationToken))];
+
+        long start = Stopwatch.GetTimestamp();
+        var prompts = docs.Select(d => tokenizer.Encode(d.Context)).ToArray();
+        Interlocked.Add(ref _encodeTicks, Stopwatch.GetTimestamp() - start);
+        var inputs = docs.Select((d, i) => new GenerationInput(prompts[i], [.. d.GenerationStops!, options.EndOfText], options.MaxGenTokens)).ToArray();
+        var outputs = worker.GenerateMany(inputs, cancellationToken);
+        return [.. docs.Select((d, i) => Record(task, d, plan, [], [], new GenerationRecord(prompts[i].Length, outputs[i])))];
+    }
+
     private DocumentRecord Score(LmTask task, TaskDocument doc, FewShotPlan plan, IScoringWorker worker, CancellationToken cancellationToken)
     {
-        IReadOnlyList<LoglikelihoodResult> results = [];
-        var requests = new List<RequestRecord>();
-        GenerationRecord? generation = null;
-        if (doc.GenerationStops is { } stops)
-        {
-            long start = Stopwatch.GetTimestamp();
-            int[] prompt = tokenizer.Encode(doc.Context);
-            Interlocked.Add(ref _encodeTicks, Stopwatch.GetTimestamp() - start);
-            var output = worker.Generate(new GenerationInput(prompt, [.. stops, options.EndOfText], options.MaxGenTokens), cancellationToken);
-            generation = new GenerationRecord(prompt.Length, output);
-        }
-        else
-        {
-            // TruthfulQA sends many answers twice (mc1 and mc2 lists): each distinct request is scored once.
-            var distinct = doc.Requests.Distinct().ToArray();
-            long start = Stopwatch.GetTimestamp();
-            var encoded = distinct.Select(r => RequestEncoder.Encode(tokenizer, r, options.EndOfTextId)).ToArray();
-            Interlocked.Add(ref _encodeTicks, Stopwatch.GetTimestamp() - start);
-            var scored = worker.Loglikelihood(encoded, cancellationToken);
-            var byRequest = distinct.Select((r, i) => (r, i)).ToDictionary(x => x.r, x => x.i);
-            results = [.. doc.Requests.Select(r => scored[byRequest[r]])];
-            requests.AddRange(doc.Requests.Select(r => new RequestRecord(r.Context, r.Continuation, encoded[byRequest[r]].ContinuationIds, scored[byRequest[r]])));
-        }
+        // TruthfulQA sends many answers twice (mc1 and mc2 lists): each distinct request is scored once.
+        var distinct = doc.Requests.Distinct().ToArray();
+        long start = Stopwatch.GetTimestamp();
+        var encoded = distinct.Select(r => RequestEncoder.Encode(tokenizer, r, options.EndOfTextId)).ToArray();
+        Interlocked.Add(ref _encodeTicks, Stopwatch.GetTimestamp() - start);
+        var scored = worker.Loglikelihood(encoded, cancellationToken);
+        var byRequest = distinct.Select((r, i) => (r, i)).ToDictionary(x => x.r, x => x.i);
+        var results = doc.Requests.Select(r => scored[byRequest[r]]).ToArray();
+        var requests = doc.Requests.Select(r => new RequestRecord(r.Context, r.Continuation, encoded[byRequest[r]].ContinuationIds, scored[byRequest[r]])).ToArray();
+        return Record(task, doc, plan, results, requests, null);
+    }
+
+    private static DocumentRecord Record(LmTask task, TaskDocument doc, FewShotPlan plan, IReadOnlyList<LoglikelihoodResult> results,
+        IReadOnlyList<RequestRecord> requests, GenerationRecord? generation)
+    {
         var score = task.Score(doc, results, generation?.Output);
         return new DocumentRecord
         {

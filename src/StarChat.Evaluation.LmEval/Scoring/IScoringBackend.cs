@@ -32,6 +32,14 @@ public interface IScoringWorker : IDisposable
     /// <summary>Greedy generation until a stop string, as the harness's <c>greedy_until</c>.</summary>
     /// <exception cref="LmEvalException">The prompt cannot be run.</exception>
     GenerationOutput Generate(GenerationInput input, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Several greedy generations at once (a local model advances them together, one batched pass per token);
+    /// results in input order, each as <see cref="Generate"/> would give it.
+    /// </summary>
+    /// <exception cref="LmEvalException">A prompt cannot be run.</exception>
+    IReadOnlyList<GenerationOutput> GenerateMany(IReadOnlyList<GenerationInput> inputs, CancellationToken cancellationToken)
+        => [.. inputs.Select(i => Generate(i, cancellationToken))];
 }
 
 /// <summary>A greedy generation request.</summary>

@@ -114,61 +114,60 @@ internal sealed class LocalModelWorker : IScoringWorker
 
     public GenerationOutput Generate(GenerationInput request, CancellationToken cancellationToken)
     {
-        var tokenizer = _backend.Tokenizer;
-        int budget = _backend.MaxLength - request.MaxNewTokens;
-        if (budget < 1)
-            throw new LmEvalException($"max_gen_toks {request.MaxNewTokens} leaves no room for the prompt in max_length {_backend.MaxLength}");
-        if (request.PromptIds.Length == 0)
-            throw new LmEvalException("the generation prompt is empty");
-
-        // The harness keeps the prompt's last max_length − max_gen_toks tokens.
-        int dropped = Math.Max(0, request.PromptIds.Length - budget);
-        var prompt = request.PromptIds.AsSpan(dropped);
-        var stops = request.StopStrings.Select(s => (Text: s, Tokens: Math.Max(1, tokenizer.Encode(s).Length))).ToArray();
-        var eos = _backend.EosTokenIds.ToHashSet();
-
+        var sequence = new GreedyGeneration(request, _backend.Tokenizer, _backend.EosTokenIds, _backend.MaxLength);
         // Generation prompts rarely share a beginning (their examples are sampled), so no cache reuse here.
         TruncateTo(0);
-        Append(prompt, _row);
-        var generated = new List<int>();
-        string reason;
-        while (true)
+        Append(sequence.Prompt, _row);
+        while (sequence.Step(_row))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int token = LogProbRow.ArgMax(_row);
-            generated.Add(token);
-            if (eos.Contains(token)) { reason = "eos"; break; }
-            if (StopCriterion(generated, stops) is { } stop) { reason = $"stopping criterion '{stop}'"; break; }
-            if (generated.Count >= request.MaxNewTokens) { reason = "max_new_tokens"; break; }
-            Append([token], _row);
+            Append([sequence.LastToken], _row);
         }
-
-        // LE-PIN slices the output at the untruncated prompt length, so a truncated prompt loses as many generated
-        // tokens as it lost prompt tokens (fixtures README §4.4); reproduced because the harness scored that text.
-        var kept = generated.Skip(dropped).ToArray();
-        string response = tokenizer.Decode(kept, skipSpecialTokens: true);
-        foreach (string stop in request.StopStrings)
-        {
-            int at = response.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0) response = response[..at];
-        }
-        return new GenerationOutput(response, [.. generated], reason, prompt.Length, dropped);
+        return sequence.Finish();
     }
 
-    /// <summary>
-    /// The harness's <c>MultiTokenEOSCriteria</c>: for each stop string, decode the last as many generated tokens as
-    /// the string has, special tokens kept, and stop when the string occurs in that text.
-    /// </summary>
-    private string? StopCriterion(List<int> generated, (string Text, int Tokens)[] stops)
+    public IReadOnlyList<GenerationOutput> GenerateMany(IReadOnlyList<GenerationInput> requests, CancellationToken cancellationToken)
     {
-        foreach (var (text, tokens) in stops)
+        if (_model is not IBatchedLanguageModel batched || requests.Count < 2)
+            return [.. requests.Select(r => Generate(r, cancellationToken))];
+
+        // Decoding reads every weight once per step however many sequences step together, so the documents advance
+        // in one batched pass per token (continuous batching; finished sequences drop out).
+        var sequences = requests.Select(r => new GreedyGeneration(r, _backend.Tokenizer, _backend.EosTokenIds, _backend.MaxLength)).ToArray();
+        var sessions = new IInferenceSession[sequences.Length];
+        try
         {
-            int take = Math.Min(tokens, generated.Count);
-            string tail = _backend.Tokenizer.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(generated)[^take..]);
-            if (tail.Contains(text, StringComparison.Ordinal))
-                return text;
+            var active = new List<int>();
+            for (int i = 0; i < sequences.Length; i++)
+            {
+                sessions[i] = batched.CreateSession(sequences[i].Capacity);
+                sessions[i].Append(sequences[i].Prompt, _row);
+                if (sequences[i].Step(_row))
+                    active.Add(i);
+            }
+            var rows = new float[sequences.Length * _vocab];
+            var tokens = new int[sequences.Length];
+            while (active.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = active.Count;
+                for (int k = 0; k < n; k++)
+                    tokens[k] = sequences[active[k]].LastToken;
+                batched.DecodeBatch([.. active.Select(i => sessions[i])], tokens.AsSpan(0, n), rows.AsSpan(0, n * _vocab));
+                var still = new List<int>(n);
+                for (int k = 0; k < n; k++)
+                {
+                    if (sequences[active[k]].Step(rows.AsSpan(k * _vocab, _vocab)))
+                        still.Add(active[k]);
+                }
+                active = still;
+            }
+            return [.. sequences.Select(s => s.Finish())];
         }
-        return null;
+        finally
+        {
+            foreach (var session in sessions) session?.Dispose();
+        }
     }
 
     private RequestWindow Window(EncodedRequest request)

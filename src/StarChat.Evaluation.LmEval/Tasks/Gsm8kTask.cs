@@ -73,6 +73,8 @@ public sealed partial class Gsm8kTask : LmTask
         ArgumentNullException.ThrowIfNull(generation);
         string extracted = ExtractAnswer(generation.Response);
         string gold = ExtractAnswer(_test[document.DocIndex].Answer);
+        if (gold == Invalid)
+            throw new LmEvalException($"gsm8k test row {document.DocIndex}: the reference answer has no '#### number' (the harness asserts one)");
         return new DocumentScore(
             new Dictionary<string, double> { ["acc"] = extracted == gold ? 1.0 : 0.0 },
             new Dictionary<string, object?>
