@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using StarChat.Testing;
 
@@ -68,5 +71,40 @@ public sealed class EvalLmCommandTests : IDisposable
         var r = CliRunner.Run("eval-lm", "--tasks", "hellaswag", "--limit", "1", "--model", Model, "--data", Data, "--out", _out);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("hellaswag:0", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvalLm_Endpoint_ScoresThroughCompletionsServer()
+    {
+        // A scripted OpenAI-compatible server: every completion answers "#### 18" (test row 0's answer; row 1's is 3).
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+        }
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var context = await listener.GetContextAsync();
+                byte[] body = Encoding.UTF8.GetBytes("{\"choices\":[{\"index\":0,\"text\":\" 9 * 2 = 18\\n#### 18\",\"finish_reason\":\"stop\"}]}");
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        });
+
+        var r = await Task.Run(() => CliRunner.Run("eval-lm", "--tasks", "gsm8k:0", "--limit", "2", "--endpoint", $"http://127.0.0.1:{port}/v1",
+            "--tokenizer", Model, "--data", Data, "--out", _out));
+        await serve;
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var results = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_out, "results.json")));
+        Assert.Equal(0.5, results.RootElement.GetProperty("results").GetProperty("gsm8k").GetProperty("acc").GetDouble());
+        Assert.EndsWith("/v1/completions", results.RootElement.GetProperty("config").GetProperty("model").GetString(), StringComparison.Ordinal);
     }
 }

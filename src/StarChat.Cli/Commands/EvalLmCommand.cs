@@ -36,6 +36,7 @@ internal static class EvalLmCommand
         var threads = new Option<int>("--threads") { Description = "Threads in all (0: every core)", DefaultValueFactory = _ => 0 };
         var maxLength = new Option<int?>("--max-length") { Description = "The harness's max_length (default: the model's context; 2048 for an endpoint)" };
         var maxGen = new Option<int>("--max-gen-toks") { Description = "Tokens generated per GSM8K answer", DefaultValueFactory = _ => 256 };
+        var genBatch = new Option<int>("--gen-batch") { Description = "GSM8K documents a local worker decodes together (one batched pass per token)", DefaultValueFactory = _ => 8 };
         var data = new Option<string?>("--data")
         {
             Description = "The lm-eval data folder (arc/, hellaswag/, mmlu/, truthfulqa/, winogrande/, gsm8k/)",
@@ -45,7 +46,7 @@ internal static class EvalLmCommand
 
         var command = new Command("eval-lm", "Score Open LLM Leaderboard tasks (ARC, HellaSwag, MMLU, TruthfulQA, Winogrande, GSM8K) as lm-evaluation-harness does.")
         {
-            tasks, model, endpoint, endpointModel, tokenizer, shots, limit, batch, threads, maxLength, maxGen, data, output,
+            tasks, model, endpoint, endpointModel, tokenizer, shots, limit, batch, threads, maxLength, maxGen, genBatch, data, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -53,14 +54,14 @@ internal static class EvalLmCommand
             var settings = new Settings(
                 parse.GetValue(tasks)!, parse.GetValue(model), parse.GetValue(endpoint), parse.GetValue(endpointModel), parse.GetValue(tokenizer),
                 parse.GetValue(shots), parse.GetValue(limit), parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(maxLength),
-                parse.GetValue(maxGen), parse.GetValue(data), parse.GetValue(output)!);
+                parse.GetValue(maxGen), parse.GetValue(genBatch), parse.GetValue(data), parse.GetValue(output)!);
             return CliErrors.RunAsync(context, () => Task.FromResult(Execute(context, settings, cancellationToken)));
         });
         return command;
     }
 
     private sealed record Settings(string Tasks, string? Model, string? Endpoint, string? EndpointModel, string? Tokenizer, int? Shots,
-        int? Limit, int Batch, int Threads, int? MaxLength, int MaxGenTokens, string? Data, string Out);
+        int? Limit, int Batch, int Threads, int? MaxLength, int MaxGenTokens, int GenerationBatch, string? Data, string Out);
 
     private static int Execute(CliContext context, Settings s, CancellationToken cancellationToken)
     {
@@ -81,6 +82,7 @@ internal static class EvalLmCommand
         if (s.Limit is < 1) throw new LmEvalException("--limit must be at least 1");
         if (s.Shots is < 0) throw new LmEvalException("--num-fewshot must not be negative");
         if (s.MaxGenTokens < 1) throw new LmEvalException("--max-gen-toks must be at least 1");
+        if (s.GenerationBatch < 1) throw new LmEvalException("--gen-batch must be at least 1");
         string dataFolder = s.Data is { Length: > 0 } d && Directory.Exists(d)
             ? d
             : throw new LmEvalException($"lm-eval data folder not found ({s.Data ?? "none given"}); pass --data DIR");
@@ -97,6 +99,7 @@ internal static class EvalLmCommand
             NumFewShot = s.Shots,
             Limit = s.Limit,
             MaxGenTokens = s.MaxGenTokens,
+            GenerationBatch = s.GenerationBatch,
             EndOfTextId = setup.EndOfTextId,
             EndOfText = setup.Tokenizer.IdToToken(setup.EndOfTextId) ?? "<|endoftext|>",
         };
