@@ -10,7 +10,7 @@ using StarChat.Text.Tokenization;
 namespace StarChat.Benchmarks;
 
 /// <summary>
-/// Documents per second of <c>eval-lm</c> scoring on a StarCoderBase-1B-shaped model with random F16 weights (no
+/// Documents per second of <c>eval lm</c> scoring on a StarCoderBase-1B-shaped model with random F16 weights (no
 /// checkpoint needed): <c>lmeval-throughput TASK[:SHOTS] DOCS BATCH [THREADS]</c>. Prints seconds, docs/s, tokens the
 /// model evaluated and tokens/s per run; the first run includes JIT warm-up, so two runs are made.
 /// </summary>

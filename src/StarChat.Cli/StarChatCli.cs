@@ -19,13 +19,20 @@ internal static class StarChatCli
         yield return TokenizeCommand.Create();
         yield return TemplateCommand.Create();
         yield return InfoCommand.Create();
-        yield return EvalLmCommand.Create();
+        yield return RunCommand.Create();
+        yield return ChatCommand.Create();
+        yield return LogitsCommand.Create();
+        yield return EvalCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
         var parse = root.Parse(args);
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        // The chat command handles Ctrl+C itself (it stops a reply, not the program).
+        var configuration = new InvocationConfiguration();
+        if (ChatCommand.HandlesInterrupts(parse))
+            configuration.ProcessTerminationTimeout = null;
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
     }
 }

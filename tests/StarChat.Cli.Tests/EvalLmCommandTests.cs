@@ -22,7 +22,7 @@ public sealed class EvalLmCommandTests : IDisposable
     [Fact]
     public void EvalLm_TinyModelArc_WritesResultsMatchingReference()
     {
-        var r = CliRunner.Run("eval-lm", "--tasks", "arc_challenge:2", "--limit", "4", "--model", Model, "--data", Data, "--out", _out);
+        var r = CliRunner.Run("eval", "lm", "--tasks", "arc_challenge:2", "--limit", "4", "--model", Model, "--data", Data, "--out", _out);
         Assert.True(r.ExitCode == 0, r.Err);
 
         // The mean of expected.json's per-document acc_norm over the same four documents.
@@ -46,7 +46,7 @@ public sealed class EvalLmCommandTests : IDisposable
     [Fact]
     public void EvalLm_UnknownTask_ListsValidTasks()
     {
-        var r = CliRunner.Run("eval-lm", "--tasks", "arc_easy", "--model", Model, "--data", Data, "--out", _out);
+        var r = CliRunner.Run("eval", "lm", "--tasks", "arc_easy", "--model", Model, "--data", Data, "--out", _out);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("unknown task 'arc_easy'", r.Err, StringComparison.Ordinal);
         Assert.Contains("hendrycksTest-SUBJECT", r.Err, StringComparison.Ordinal);
@@ -60,7 +60,7 @@ public sealed class EvalLmCommandTests : IDisposable
         Directory.CreateDirectory(Path.Combine(data, "gsm8k"));
         File.WriteAllText(Path.Combine(data, "gsm8k", "test.jsonl"), "{\"question\": \"q\", \"answer\": \"#### 1\"}\n{\"question\": 3}\n");
         File.WriteAllText(Path.Combine(data, "gsm8k", "train.jsonl"), "");
-        var r = CliRunner.Run("eval-lm", "--tasks", "gsm8k", "--model", Model, "--data", data, "--out", _out);
+        var r = CliRunner.Run("eval", "lm", "--tasks", "gsm8k", "--model", Model, "--data", data, "--out", _out);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("test.jsonl:2: field 'question'", r.Err, StringComparison.Ordinal);
     }
@@ -68,7 +68,7 @@ public sealed class EvalLmCommandTests : IDisposable
     [Fact]
     public void EvalLm_HellaSwagTenShotWithoutTrainingFile_ExplainsTheFix()
     {
-        var r = CliRunner.Run("eval-lm", "--tasks", "hellaswag", "--limit", "1", "--model", Model, "--data", Data, "--out", _out);
+        var r = CliRunner.Run("eval", "lm", "--tasks", "hellaswag", "--limit", "1", "--model", Model, "--data", Data, "--out", _out);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("hellaswag:0", r.Err, StringComparison.Ordinal);
     }
@@ -99,7 +99,7 @@ public sealed class EvalLmCommandTests : IDisposable
             }
         });
 
-        var r = await Task.Run(() => CliRunner.Run("eval-lm", "--tasks", "gsm8k:0", "--limit", "2", "--endpoint", $"http://127.0.0.1:{port}/v1",
+        var r = await Task.Run(() => CliRunner.Run("eval", "lm", "--tasks", "gsm8k:0", "--limit", "2", "--endpoint", $"http://127.0.0.1:{port}/v1",
             "--tokenizer", Model, "--data", Data, "--out", _out));
         await serve;
         Assert.True(r.ExitCode == 0, r.Err);

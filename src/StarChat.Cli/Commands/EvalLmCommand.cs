@@ -11,9 +11,9 @@ using StarChat.Evaluation.LmEval.Tasks;
 namespace StarChat.Cli.Commands;
 
 /// <summary>
-/// <c>starchat eval-lm</c>: Open LLM Leaderboard (v1) tasks scored as lm-evaluation-harness b281b09 scores them, with a
+/// <c>starchat eval lm</c>: Open LLM Leaderboard (v1) tasks scored as lm-evaluation-harness b281b09 scores them, with a
 /// local model or an OpenAI-compatible completions endpoint. Writes <c>results.json</c> (harness layout),
-/// <c>documents.jsonl</c> and <c>report.html</c> to <c>--out</c> and prints a table. (To move under <c>eval lm</c>.)
+/// <c>documents.jsonl</c> and <c>report.html</c> to <c>--out</c> and prints a table.
 /// </summary>
 internal static class EvalLmCommand
 {
@@ -44,7 +44,7 @@ internal static class EvalLmCommand
         };
         var output = new Option<string>("--out", "-o") { Description = "Folder for results.json, documents.jsonl and report.html", Required = true };
 
-        var command = new Command("eval-lm", "Score Open LLM Leaderboard tasks (ARC, HellaSwag, MMLU, TruthfulQA, Winogrande, GSM8K) as lm-evaluation-harness does.")
+        var command = new Command("lm", "Score Open LLM Leaderboard tasks (ARC, HellaSwag, MMLU, TruthfulQA, Winogrande, GSM8K) as lm-evaluation-harness does.")
         {
             tasks, model, endpoint, endpointModel, tokenizer, shots, limit, batch, threads, maxLength, maxGen, genBatch, data, output,
         };

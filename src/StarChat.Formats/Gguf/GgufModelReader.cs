@@ -51,7 +51,7 @@ internal static class GgufModelReader
         if (missing.Count > 0)
             throw new ModelFormatException(origin, $"tensor '{GptBigCodeNames.ToGguf(missing[0]) ?? missing[0]}'", $"required tensor is missing ({missing.Count} missing in all)");
 
-        var tokenizer = ReadTokenizer(origin, meta);
+        var tokenizer = GgufTokenizerData.FromMetadata(origin, meta);
         if (tokenizer is not null && tokenizer.Tokens.Count > config.VocabSize)
             throw new ModelFormatException(origin, "metadata 'tokenizer.ggml.tokens'", $"{tokenizer.Tokens.Count} tokens but token_embd has only {config.VocabSize} rows");
         if (tokenizer is not null)
@@ -112,35 +112,5 @@ internal static class GgufModelReader
         if (shapes.ContainsKey(GptBigCodeNames.Layer(extraLayer, "ln_1", "weight")))
             throw new ModelFormatException(origin, $"metadata '{p}block_count'", $"{layers} but the file has tensors for layer {extraLayer}");
         return config;
-    }
-
-    private static GgufTokenizerData? ReadTokenizer(string origin, GgufMetadata meta)
-    {
-        var tokens = meta.GetStringArrayOrNull("tokenizer.ggml.tokens");
-        if (tokens is null)
-            return null;
-        var types = meta.GetInt32ArrayOrNull("tokenizer.ggml.token_type");
-        if (types is not null && types.Length != tokens.Count)
-            throw new ModelFormatException(origin, "metadata 'tokenizer.ggml.token_type'", $"{types.Length} entries for {tokens.Count} tokens");
-        int? Id(string key) => meta.GetIntegerOrNull(key, 0, tokens.Count - 1) is { } v ? (int)v : null;
-        return new GgufTokenizerData
-        {
-            Model = meta.GetStringOrNull("tokenizer.ggml.model") ?? "gpt2",
-            Pre = meta.GetStringOrNull("tokenizer.ggml.pre"),
-            Tokens = tokens,
-            TokenTypes = types,
-            Merges = meta.GetStringArrayOrNull("tokenizer.ggml.merges") ?? [],
-            BosTokenId = Id("tokenizer.ggml.bos_token_id"),
-            EosTokenId = Id("tokenizer.ggml.eos_token_id"),
-            UnknownTokenId = Id("tokenizer.ggml.unknown_token_id"),
-            PaddingTokenId = Id("tokenizer.ggml.padding_token_id"),
-            EotTokenId = Id("tokenizer.ggml.eot_token_id"),
-            FimPrefixTokenId = Id("tokenizer.ggml.fim_pre_token_id"),
-            FimSuffixTokenId = Id("tokenizer.ggml.fim_suf_token_id"),
-            FimMiddleTokenId = Id("tokenizer.ggml.fim_mid_token_id"),
-            AddBos = meta.GetBoolOrNull("tokenizer.ggml.add_bos_token"),
-            AddEos = meta.GetBoolOrNull("tokenizer.ggml.add_eos_token"),
-            ChatTemplate = meta.GetStringOrNull("tokenizer.chat_template"),
-        };
     }
 }

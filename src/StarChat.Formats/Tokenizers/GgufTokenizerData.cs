@@ -1,3 +1,4 @@
+using StarChat.Formats.Gguf;
 namespace StarChat.Formats.Tokenizers;
 
 /// <summary>
@@ -79,5 +80,37 @@ public sealed record GgufTokenizerData : TokenizerSource
         }
         var special = ids.Select(i => new SpecialToken(i, Tokens[i], roles.TryGetValue(i, out var r) ? r : [])).ToList();
         return new TokenizerSummary("gguf", Model, Pre, Tokens.Count, Merges.Count, special, !string.IsNullOrEmpty(ChatTemplate));
+    }
+
+    /// <summary>The tokenizer keys of a GGUF file's metadata (any architecture), or null when it has no token list.</summary>
+    /// <exception cref="ModelFormatException">The token types do not match the tokens.</exception>
+    public static GgufTokenizerData? FromMetadata(string origin, GgufMetadata meta)
+    {
+        var tokens = meta.GetStringArrayOrNull("tokenizer.ggml.tokens");
+        if (tokens is null)
+            return null;
+        var types = meta.GetInt32ArrayOrNull("tokenizer.ggml.token_type");
+        if (types is not null && types.Length != tokens.Count)
+            throw new ModelFormatException(origin, "metadata 'tokenizer.ggml.token_type'", $"{types.Length} entries for {tokens.Count} tokens");
+        int? Id(string key) => meta.GetIntegerOrNull(key, 0, tokens.Count - 1) is { } v ? (int)v : null;
+        return new GgufTokenizerData
+        {
+            Model = meta.GetStringOrNull("tokenizer.ggml.model") ?? "gpt2",
+            Pre = meta.GetStringOrNull("tokenizer.ggml.pre"),
+            Tokens = tokens,
+            TokenTypes = types,
+            Merges = meta.GetStringArrayOrNull("tokenizer.ggml.merges") ?? [],
+            BosTokenId = Id("tokenizer.ggml.bos_token_id"),
+            EosTokenId = Id("tokenizer.ggml.eos_token_id"),
+            UnknownTokenId = Id("tokenizer.ggml.unknown_token_id"),
+            PaddingTokenId = Id("tokenizer.ggml.padding_token_id"),
+            EotTokenId = Id("tokenizer.ggml.eot_token_id"),
+            FimPrefixTokenId = Id("tokenizer.ggml.fim_pre_token_id"),
+            FimSuffixTokenId = Id("tokenizer.ggml.fim_suf_token_id"),
+            FimMiddleTokenId = Id("tokenizer.ggml.fim_mid_token_id"),
+            AddBos = meta.GetBoolOrNull("tokenizer.ggml.add_bos_token"),
+            AddEos = meta.GetBoolOrNull("tokenizer.ggml.add_eos_token"),
+            ChatTemplate = meta.GetStringOrNull("tokenizer.chat_template"),
+        };
     }
 }

@@ -4,8 +4,8 @@ using StarChat.Engine.Tensors;
 namespace StarChat.Evaluation.LmEval.Tests.Models;
 
 /// <summary>
-/// TEST/BENCH HELPER, not a reader: tensors held in native memory under their Hugging Face names. Filled either from a
-/// trusted fixture safetensors file (FixtureModel) or with random values (RandomModel).
+/// TEST/BENCH HELPER: tensors held in native memory under their Hugging Face names, filled by the caller (random values
+/// for a StarCoderBase-1B-shaped model, see RandomModel).
 /// </summary>
 internal sealed unsafe class NativeWeightSource(string origin) : IWeightSource
 {

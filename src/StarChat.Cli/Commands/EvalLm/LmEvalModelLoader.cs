@@ -1,16 +1,16 @@
 using StarChat.Engine.Models.GptBigCode;
 using StarChat.Evaluation.LmEval;
 using StarChat.Evaluation.LmEval.Scoring;
-using StarChat.Formats;
+using StarChat.Generation;
 using StarChat.Generation.Text;
 using StarChat.Text.Tokenization;
 
 namespace StarChat.Cli.Commands.EvalLm;
 
 /// <summary>
-/// Builds the scoring backend for <c>eval-lm</c>: a local model (one replica per document scored at once, all sharing
+/// Builds the scoring backend for <c>eval lm</c>: a local model (one replica per document scored at once, all sharing
 /// the mapped weights and splitting the threads) or a completions endpoint, and the tokenizer the requests are
-/// encoded with. To be replaced by the project's one-call model loader when it exists.
+/// encoded with.
 /// </summary>
 internal sealed class LmEvalModelLoader : IDisposable
 {
@@ -28,25 +28,25 @@ internal sealed class LmEvalModelLoader : IDisposable
 
     public static LmEvalModelLoader Local(string modelPath, string? tokenizerPath, int batch, int threads, int? maxLength)
     {
-        var loaded = ModelFile.Open(modelPath);
+        int cores = threads > 0 ? threads : Environment.ProcessorCount;
+        int Share(int i) => Math.Max(1, cores / batch + (i < cores % batch ? 1 : 0));
+        var local = LocalModel.Load(modelPath, new ModelOptions { Threads = Share(0) });
         try
         {
-            var config = loaded.RequireConfig();
-            var weights = GptBigCodeWeights.Load(loaded.Weights, config);
-            int cores = threads > 0 ? threads : Environment.ProcessorCount;
-            var replicas = Enumerable.Range(0, batch)
-                .Select(i => new GptBigCodeModel(weights, new ModelOptions { Threads = Math.Max(1, cores / batch + (i < cores % batch ? 1 : 0)) }))
-                .ToArray();
-            var (tokenizer, origin) = LoadTokenizer(tokenizerPath ?? modelPath);
-            var backend = new LocalModelBackend(replicas, tokenizer, config.EosTokenIds, Path.GetFullPath(modelPath), maxLength);
+            // Further replicas share the mapped weights; each has its own scratch buffers and threads.
+            var replicas = new List<GptBigCodeModel> { local.Model };
+            for (int i = 1; i < batch; i++)
+                replicas.Add(new GptBigCodeModel(local.Model.Weights, new ModelOptions { Threads = Share(i) }));
+            var (tokenizer, origin) = tokenizerPath is null ? (local.Text.Tokenizer, local.Text.Origin) : LoadTokenizer(tokenizerPath);
+            var backend = new LocalModelBackend(replicas, tokenizer, local.EndOfTextIds, Path.GetFullPath(modelPath), maxLength);
             var result = new LmEvalModelLoader { Backend = backend, Tokenizer = tokenizer, TokenizerOrigin = origin, EndOfTextId = EndOfText(tokenizer) };
-            result._owned.AddRange(replicas);
-            result._owned.Add(loaded);
+            result._owned.AddRange(replicas.Skip(1));
+            result._owned.Add(local);
             return result;
         }
         catch
         {
-            loaded.Dispose();
+            local.Dispose();
             throw;
         }
     }

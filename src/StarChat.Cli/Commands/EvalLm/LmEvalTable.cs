@@ -4,7 +4,7 @@ using StarChat.Evaluation.LmEval.Running;
 
 namespace StarChat.Cli.Commands.EvalLm;
 
-/// <summary>The terminal table of an <c>eval-lm</c> run: one row per metric of each task, then the group averages.</summary>
+/// <summary>The terminal table of an <c>eval lm</c> run: one row per metric of each task, then the group averages.</summary>
 internal static class LmEvalTable
 {
     public static Table Build(RunSummary summary)
