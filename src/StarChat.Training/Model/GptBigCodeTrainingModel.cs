@@ -84,8 +84,8 @@ public sealed class GptBigCodeTrainingModel<T> where T : unmanaged, IFloatingPoi
         LayerNormOp.Backward(_pool, acts.DNorm, acts.Residual[cfg.LayerCount], p.FinalNormWeight.Value, acts.FinalNormMean, acts.FinalNormRstd,
             dX, p.FinalNormWeight.Gradient, p.FinalNormBias.Gradient, n, dModel);
 
-        bool[] needsInputGradient = InputGradientNeeded();
-        for (int l = cfg.LayerCount - 1; l >= 0; l--)
+        bool[] needsInputGradient = InputGradientNeeded(out int lowestTraining);
+        for (int l = cfg.LayerCount - 1; l >= lowestTraining; l--)
         {
             var layer = p.Layers[l];
             var a = acts.Layers[l];
@@ -164,16 +164,21 @@ public sealed class GptBigCodeTrainingModel<T> where T : unmanaged, IFloatingPoi
     }
 
     // Block l needs the gradient of its input only if something below it trains: an embedding, or any tensor of
-    // blocks 0..l−1, or its own ln_1 (whose gradient comes from that same backward step).
-    private bool[] InputGradientNeeded()
+    // blocks 0..l−1, or its own ln_1 (whose gradient comes from that same backward step). Blocks below the lowest
+    // one that trains need no backward pass at all (a trainable embedding needs every block's).
+    private bool[] InputGradientNeeded(out int lowestTraining)
     {
         var p = Parameters;
         var needed = new bool[p.Layers.Count];
-        bool below = p.TokenEmbedding.IsTrainable || p.PositionEmbedding.IsTrainable;
+        bool embeddings = p.TokenEmbedding.IsTrainable || p.PositionEmbedding.IsTrainable;
+        bool below = embeddings;
+        lowestTraining = embeddings ? 0 : needed.Length;
         for (int l = 0; l < needed.Length; l++)
         {
             var layer = p.Layers[l];
             needed[l] = below || layer.Norm1Weight.IsTrainable || layer.Norm1Bias.IsTrainable;
+            if (LayerTrains(layer))
+                lowestTraining = Math.Min(lowestTraining, l);
             below = needed[l] || LayerTrains(layer);
         }
         return needed;
