@@ -114,13 +114,13 @@ internal static class Gemm
                     var v0 = Vector.LoadUnsafe(ref w0, (nuint)p);
                     var v1 = Vector.LoadUnsafe(ref w1, (nuint)p);
                     var u = Vector.LoadUnsafe(ref x0, (nuint)p);
-                    a00 += u * v0; a01 += u * v1;
+                    a00 = Fma.MultiplyAdd(u, v0, a00); a01 = Fma.MultiplyAdd(u, v1, a01);
                     u = Vector.LoadUnsafe(ref x1, (nuint)p);
-                    a10 += u * v0; a11 += u * v1;
+                    a10 = Fma.MultiplyAdd(u, v0, a10); a11 = Fma.MultiplyAdd(u, v1, a11);
                     u = Vector.LoadUnsafe(ref x2, (nuint)p);
-                    a20 += u * v0; a21 += u * v1;
+                    a20 = Fma.MultiplyAdd(u, v0, a20); a21 = Fma.MultiplyAdd(u, v1, a21);
                     u = Vector.LoadUnsafe(ref x3, (nuint)p);
-                    a30 += u * v0; a31 += u * v1;
+                    a30 = Fma.MultiplyAdd(u, v0, a30); a31 = Fma.MultiplyAdd(u, v1, a31);
                 }
                 Store(y, (i + 0) * ldy + j, Vector.Sum(a00) + Tail(ref x0, ref w0, vecDepth, depth), accumulate);
                 Store(y, (i + 0) * ldy + j + 1, Vector.Sum(a01) + Tail(ref x0, ref w1, vecDepth, depth), accumulate);
@@ -148,51 +148,86 @@ internal static class Gemm
         }
     }
 
+    // Depth block of the packed panels: 256 rows × 2 vectors of f32 is 16 KB, which stays in L1 while every row tile
+    // of x passes over it.
+    private const int PanelDepth = 256;
+
     // Tiles of 4 rows × 2 vectors of columns: each step of p broadcasts 4 left values against 2 loaded vectors.
+    // The right operand is packed, panel by panel (2 vectors wide, PanelDepth deep), into contiguous memory first:
+    // read in place, rows ldw apart alias to a few cache sets when ldw is a power of two, and every load misses.
     internal static void MultiplyVector<T>(ReadOnlySpan<T> x, int rowStep, int depthStep, ReadOnlySpan<T> w, int ldw, Span<T> y, int ldy,
         int rows, int cols, int depth, bool accumulate) where T : unmanaged, INumberBase<T>
     {
         ref T px = ref MemoryMarshal.GetReference(x);
         ref T pw = ref MemoryMarshal.GetReference(w);
         ref T py = ref MemoryMarshal.GetReference(y);
-        int vc = Vector<T>.Count;
-        int i = 0;
-        for (; i + 4 <= rows; i += 4)
+        int vc = Vector<T>.Count, panelWidth = 2 * vc;
+        int fullCols = cols - cols % panelWidth;
+        var panel = PanelBuffer<T>.Get(PanelDepth * panelWidth);
+        ref T pp = ref MemoryMarshal.GetArrayDataReference(panel);
+        for (int p0 = 0; p0 < depth || p0 == 0; p0 += PanelDepth)
         {
-            ref T x0 = ref Unsafe.Add(ref px, i * rowStep);
-            ref T x1 = ref Unsafe.Add(ref x0, rowStep);
-            ref T x2 = ref Unsafe.Add(ref x1, rowStep);
-            ref T x3 = ref Unsafe.Add(ref x2, rowStep);
-            int j = 0;
-            for (; j + 2 * vc <= cols; j += 2 * vc)
+            int kc = Math.Min(PanelDepth, depth - p0);
+            bool add = accumulate || p0 > 0;
+            ref T xBlock = ref Unsafe.Add(ref px, p0 * depthStep);
+            for (int j = 0; j < fullCols; j += panelWidth)
             {
-                Vector<T> a00 = default, a01 = default, a10 = default, a11 = default;
-                Vector<T> a20 = default, a21 = default, a30 = default, a31 = default;
-                for (int p = 0; p < depth; p++)
+                for (int p = 0; p < kc; p++)
                 {
-                    ref T wRow = ref Unsafe.Add(ref pw, p * ldw + j);
-                    var v0 = Vector.LoadUnsafe(ref wRow);
-                    var v1 = Vector.LoadUnsafe(ref wRow, (nuint)vc);
-                    int at = p * depthStep;
-                    var u = new Vector<T>(Unsafe.Add(ref x0, at));
-                    a00 += u * v0; a01 += u * v1;
-                    u = new Vector<T>(Unsafe.Add(ref x1, at));
-                    a10 += u * v0; a11 += u * v1;
-                    u = new Vector<T>(Unsafe.Add(ref x2, at));
-                    a20 += u * v0; a21 += u * v1;
-                    u = new Vector<T>(Unsafe.Add(ref x3, at));
-                    a30 += u * v0; a31 += u * v1;
+                    ref T source = ref Unsafe.Add(ref pw, (p0 + p) * ldw + j);
+                    Vector.LoadUnsafe(ref source).StoreUnsafe(ref pp, (nuint)(p * panelWidth));
+                    Vector.LoadUnsafe(ref source, (nuint)vc).StoreUnsafe(ref pp, (nuint)(p * panelWidth + vc));
                 }
-                StoreVector(ref py, (i + 0) * ldy + j, vc, a00, a01, accumulate);
-                StoreVector(ref py, (i + 1) * ldy + j, vc, a10, a11, accumulate);
-                StoreVector(ref py, (i + 2) * ldy + j, vc, a20, a21, accumulate);
-                StoreVector(ref py, (i + 3) * ldy + j, vc, a30, a31, accumulate);
+                int i = 0;
+                for (; i + 4 <= rows; i += 4)
+                {
+                    ref T x0 = ref Unsafe.Add(ref xBlock, i * rowStep);
+                    ref T x1 = ref Unsafe.Add(ref x0, rowStep);
+                    ref T x2 = ref Unsafe.Add(ref x1, rowStep);
+                    ref T x3 = ref Unsafe.Add(ref x2, rowStep);
+                    Vector<T> a00 = default, a01 = default, a10 = default, a11 = default;
+                    Vector<T> a20 = default, a21 = default, a30 = default, a31 = default;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        var v0 = Vector.LoadUnsafe(ref pp, (nuint)(p * panelWidth));
+                        var v1 = Vector.LoadUnsafe(ref pp, (nuint)(p * panelWidth + vc));
+                        int at = p * depthStep;
+                        var u = new Vector<T>(Unsafe.Add(ref x0, at));
+                        a00 = Fma.MultiplyAdd(u, v0, a00); a01 = Fma.MultiplyAdd(u, v1, a01);
+                        u = new Vector<T>(Unsafe.Add(ref x1, at));
+                        a10 = Fma.MultiplyAdd(u, v0, a10); a11 = Fma.MultiplyAdd(u, v1, a11);
+                        u = new Vector<T>(Unsafe.Add(ref x2, at));
+                        a20 = Fma.MultiplyAdd(u, v0, a20); a21 = Fma.MultiplyAdd(u, v1, a21);
+                        u = new Vector<T>(Unsafe.Add(ref x3, at));
+                        a30 = Fma.MultiplyAdd(u, v0, a30); a31 = Fma.MultiplyAdd(u, v1, a31);
+                    }
+                    StoreVector(ref py, (i + 0) * ldy + j, vc, a00, a01, add);
+                    StoreVector(ref py, (i + 1) * ldy + j, vc, a10, a11, add);
+                    StoreVector(ref py, (i + 2) * ldy + j, vc, a20, a21, add);
+                    StoreVector(ref py, (i + 3) * ldy + j, vc, a30, a31, add);
+                }
+                for (; i < rows; i++)
+                {
+                    ref T x0 = ref Unsafe.Add(ref xBlock, i * rowStep);
+                    Vector<T> a0 = default, a1 = default;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        var u = new Vector<T>(Unsafe.Add(ref x0, p * depthStep));
+                        a0 = Fma.MultiplyAdd(u, Vector.LoadUnsafe(ref pp, (nuint)(p * panelWidth)), a0);
+                        a1 = Fma.MultiplyAdd(u, Vector.LoadUnsafe(ref pp, (nuint)(p * panelWidth + vc)), a1);
+                    }
+                    StoreVector(ref py, i * ldy + j, vc, a0, a1, add);
+                }
             }
-            for (int r = 0; r < 4; r++)
-                MultiplyRowTail(ref Unsafe.Add(ref px, (i + r) * rowStep), depthStep, ref pw, ldw, ref Unsafe.Add(ref py, (i + r) * ldy), j, cols, depth, accumulate);
+            if (fullCols < cols)
+            {
+                for (int i = 0; i < rows; i++)
+                    MultiplyRowTail(ref Unsafe.Add(ref xBlock, i * rowStep), depthStep, ref Unsafe.Add(ref pw, p0 * ldw), ldw,
+                        ref Unsafe.Add(ref py, i * ldy), fullCols, cols, kc, add);
+            }
+            if (depth == 0)
+                break;
         }
-        for (; i < rows; i++)
-            MultiplyRowTail(ref Unsafe.Add(ref px, i * rowStep), depthStep, ref pw, ldw, ref Unsafe.Add(ref py, i * ldy), 0, cols, depth, accumulate);
     }
 
     // One row of NN from column `from` on: whole vectors, then scalars.
@@ -205,7 +240,7 @@ internal static class Gemm
         {
             Vector<T> acc = default;
             for (int p = 0; p < depth; p++)
-                acc += new Vector<T>(Unsafe.Add(ref x, p * depthStep)) * Vector.LoadUnsafe(ref w, (nuint)(p * ldw + j));
+                acc = Fma.MultiplyAdd(new Vector<T>(Unsafe.Add(ref x, p * depthStep)), Vector.LoadUnsafe(ref w, (nuint)(p * ldw + j)), acc);
             if (accumulate)
                 acc += Vector.LoadUnsafe(ref y, (nuint)j);
             acc.StoreUnsafe(ref y, (nuint)j);
@@ -240,7 +275,7 @@ internal static class Gemm
     {
         Vector<T> acc = default;
         for (int p = 0; p < vecDepth; p += Vector<T>.Count)
-            acc += Vector.LoadUnsafe(ref x, (nuint)p) * Vector.LoadUnsafe(ref w, (nuint)p);
+            acc = Fma.MultiplyAdd(Vector.LoadUnsafe(ref x, (nuint)p), Vector.LoadUnsafe(ref w, (nuint)p), acc);
         return Vector.Sum(acc) + Tail(ref x, ref w, vecDepth, depth);
     }
 
@@ -282,5 +317,14 @@ internal static class Gemm
             throw new ArgumentException($"{name}: leading dimension {ld} is shorter than a row ({rowLength})");
         if (length < needed)
             throw new ArgumentException($"{name}: {length} elements, {needed} needed");
+    }
+
+    // One panel per thread, reused across calls.
+    private static class PanelBuffer<T>
+    {
+        [ThreadStatic]
+        private static T[]? t_buffer;
+
+        public static T[] Get(int length) => t_buffer is { } b && b.Length >= length ? b : t_buffer = new T[length];
     }
 }

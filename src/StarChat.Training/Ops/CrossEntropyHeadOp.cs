@@ -20,8 +20,11 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
 
     private readonly int _vocabulary;
     private readonly int _d;
+    private readonly T[] _transposed; // [blocks][D, block]: wteᵀ block by block, contiguous per block, so logits come from broadcasts of h against rows in cache
     private readonly T[] _inputs;     // [C, D]: the chunk's rows of h, gathered
-    private readonly T[] _logits;     // [C, V]: logits, then softmax − one-hot (scaled) in place
+    private readonly T[] _logits;     // [blocks][C, block]: logits, then softmax − one-hot (scaled) in place; block-major so
+                                      // that each block's tile of the chunk is contiguous (row-major [C, V] would put
+                                      // the rows of every tile 4·V bytes apart, a TLB miss per row)
     private readonly T[] _partials;   // [blocks, C, D]: each vocabulary block's share of dh
     private readonly T[] _lse;        // [C]: log Σ_v e^(z_v)
     private readonly T[] _sum;        // [C]: Σ_v e^(z_v − max)
@@ -32,8 +35,9 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
     {
         _vocabulary = vocabulary;
         _d = d;
+        _transposed = new T[BlockCount * d * VocabularyBlock];
         _inputs = new T[ChunkRows * d];
-        _logits = new T[ChunkRows * vocabulary];
+        _logits = new T[BlockCount * ChunkRows * VocabularyBlock];
         _partials = new T[BlockCount * ChunkRows * d];
         _lse = new T[ChunkRows];
         _sum = new T[ChunkRows];
@@ -55,6 +59,9 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
         if (dh is not null)
             Array.Clear(dh, 0, rows * d);
         Array.Clear(rowLoss, 0, rows);
+        // wte may have changed since the last call (when it trains), so its transpose is refreshed every time:
+        // V·D copies, against C·V·D multiply-adds per chunk.
+        Run(pool, BlockCount, new Work(this, 0, targets, wte, gradientScale, dWte) { Phase = Phase.Transpose });
         double total = 0;
         int n = 0;
         while (n < rows)
@@ -111,7 +118,7 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
             pool.ParallelFor(count, 1, work);
     }
 
-    private enum Phase { Logits, Softmax, Gradient, InputGradient }
+    private enum Phase { Transpose, Logits, Softmax, Gradient, InputGradient }
 
     private readonly record struct Work(CrossEntropyHeadOp<T> Op, int Count, int[] Targets, T[] Wte, T Scale, T[]? DWte) : IParallelBody
     {
@@ -123,6 +130,7 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
             {
                 switch (Phase)
                 {
+                    case Phase.Transpose: Transpose(i); break;
                     case Phase.Logits: Logits(i); break;
                     case Phase.Softmax: Softmax(i); break;
                     case Phase.Gradient: Gradient(i); break;
@@ -131,22 +139,38 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
             }
         }
 
-        // z[c, block] = h[c]·wte[block]ᵀ for every row c of the chunk.
-        private void Logits(int block)
+        // wteᵀ_block [D, width] = wte[block, :]ᵀ
+        private void Transpose(int block)
         {
             var (v0, width) = Op.Block(block);
+            int d = Op._d, at = block * d * VocabularyBlock;
+            for (int j = 0; j < width; j++)
+            {
+                for (int k = 0; k < d; k++)
+                    Op._transposed[at + k * width + j] = Wte[(v0 + j) * d + k];
+            }
+        }
+
+        // z[c, block] = h[c]·wteᵀ_block for every row c of the chunk.
+        private void Logits(int block)
+        {
+            var (_, width) = Op.Block(block);
             int d = Op._d;
-            Gemm.MultiplyByTransposed<T>(Op._inputs, d, Wte.AsSpan(v0 * d), d, Op._logits.AsSpan(v0), Op._vocabulary,
+            Gemm.Multiply<T>(Op._inputs, d, Op._transposed.AsSpan(block * d * VocabularyBlock), width, Op.Tile(block), VocabularyBlock,
                 Count, width, d, accumulate: false);
         }
 
         // Σ[c] = Σ_v e^(z_v − max) with the exponentials left in place of z;  lse[c] = max + log Σ.
         private void Softmax(int c)
         {
-            var z = Op._logits.AsSpan(c * Op._vocabulary, Op._vocabulary);
-            Op._targetLogit[c] = z[Targets[Op._rows[c]]];
-            T max = VectorExp.Max<T>(z);
-            T sum = VectorExp.ExpShiftedInPlace(z, max);
+            int target = Targets[Op._rows[c]];
+            Op._targetLogit[c] = Op.Logit(c, target);
+            T max = T.NegativeInfinity;
+            for (int b = 0; b < Op.BlockCount; b++)
+                max = T.Max(max, VectorExp.Max<T>(Op.RowOfTile(b, c)));
+            T sum = T.Zero;
+            for (int b = 0; b < Op.BlockCount; b++)
+                sum += VectorExp.ExpShiftedInPlace(Op.RowOfTile(b, c), max);
             Op._sum[c] = sum;
             Op._lse[c] = max + T.Log(sum);
         }
@@ -154,23 +178,33 @@ internal sealed class CrossEntropyHeadOp<T> where T : unmanaged, IFloatingPointI
         // g = scale·(e^(z − max)/Σ − onehot(target)), in place of the exponentials.
         private void Gradient(int c)
         {
-            var z = Op._logits.AsSpan(c * Op._vocabulary, Op._vocabulary);
-            Vectors.Scale(z, Scale / Op._sum[c]);
-            z[Targets[Op._rows[c]]] -= Scale;
+            T factor = Scale / Op._sum[c];
+            for (int b = 0; b < Op.BlockCount; b++)
+                Vectors.Scale(Op.RowOfTile(b, c), factor);
+            int target = Targets[Op._rows[c]];
+            Op.RowOfTile(target / VocabularyBlock, c)[target % VocabularyBlock] -= Scale;
         }
 
         // dh partial for one vocabulary block: dh_b[c] = g[c, block]·wte[block];  dwte[block] += g[:, block]ᵀ·h.
         private void InputGradient(int block)
         {
             var (v0, width) = Op.Block(block);
-            int d = Op._d, v = Op._vocabulary;
-            Gemm.Multiply<T>(Op._logits.AsSpan(v0), v, Wte.AsSpan(v0 * d), d, Op._partials.AsSpan(block * ChunkRows * d), d,
+            int d = Op._d;
+            Gemm.Multiply<T>(Op.Tile(block), VocabularyBlock, Wte.AsSpan(v0 * d), d, Op._partials.AsSpan(block * ChunkRows * d), d,
                 Count, d, width, accumulate: false);
             if (DWte is not null)
-                Gemm.MultiplyTransposedBy<T>(Op._logits.AsSpan(v0), v, Op._inputs, d, DWte.AsSpan(v0 * d), d,
+                Gemm.MultiplyTransposedBy<T>(Op.Tile(block), VocabularyBlock, Op._inputs, d, DWte.AsSpan(v0 * d), d,
                     width, d, Count, accumulate: true);
         }
     }
+
+    // The chunk's tile of a vocabulary block: [C, width] with rows VocabularyBlock apart.
+    private Span<T> Tile(int block) => _logits.AsSpan(block * ChunkRows * VocabularyBlock);
+
+    private Span<T> RowOfTile(int block, int c)
+        => _logits.AsSpan((block * ChunkRows + c) * VocabularyBlock, Block(block).Width);
+
+    private T Logit(int c, int v) => _logits[((v / VocabularyBlock) * ChunkRows + c) * VocabularyBlock + v % VocabularyBlock];
 
     private (int First, int Width) Block(int block)
     {
