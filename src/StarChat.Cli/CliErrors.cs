@@ -48,6 +48,7 @@ internal static class CliErrors
         MissingWeightException or WeightShapeException => ExitCodes.BadInput,
         ArgumentException or NotSupportedException => ExitCodes.BadInput,
         StarChat.Text.Templates.TemplateException => ExitCodes.BadInput,
+        StarChat.Formats.ModelFormatException => ExitCodes.BadInput,
         UnauthorizedAccessException or IOException => ExitCodes.Failure,
         _ => null,
     };
@@ -56,6 +57,7 @@ internal static class CliErrors
     {
         MissingWeightException or WeightShapeException => "`starchat info <model>` lists the tensors the file holds",
         TokenizerFormatException => "a model folder needs tokenizer.json (or vocab.json + merges.txt); GGUF files carry their own",
+        StarChat.Formats.ModelFormatException => "the file may be truncated or not a StarCoder-family model; `starchat info <file>` shows what it holds",
         _ => null,
     };
 }

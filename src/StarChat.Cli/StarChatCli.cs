@@ -18,6 +18,7 @@ internal static class StarChatCli
     {
         yield return TokenizeCommand.Create();
         yield return TemplateCommand.Create();
+        yield return InfoCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

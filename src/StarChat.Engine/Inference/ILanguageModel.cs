@@ -14,6 +14,18 @@ public interface ILanguageModel
     IInferenceSession CreateSession(int? capacity = null);
 }
 
+/// <summary>A model that can advance several sequences by one token in a single pass (continuous batching).</summary>
+public interface IBatchedLanguageModel : ILanguageModel
+{
+    /// <summary>
+    /// Appends <c>tokens[i]</c> to <c>sessions[i]</c> for every i in one pass and writes each one's next-token logits
+    /// to row i of <paramref name="logits"/> (<c>[n, vocab]</c>). Each session appears at most once.
+    /// </summary>
+    /// <exception cref="ArgumentException">A session is foreign or repeated, or a buffer has the wrong size.</exception>
+    /// <exception cref="ContextOverflowException">A session is full.</exception>
+    void DecodeBatch(IReadOnlyList<IInferenceSession> sessions, ReadOnlySpan<int> tokens, Span<float> logits);
+}
+
 /// <summary>
 /// One sequence being evaluated: tokens appended so far and their cached keys and values. Not thread-safe; the
 /// model may run a call on several threads internally.

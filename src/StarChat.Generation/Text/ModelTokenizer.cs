@@ -1,3 +1,6 @@
+using StarChat.Formats;
+using StarChat.Formats.Gguf;
+using StarChat.Formats.Tokenizers;
 using StarChat.Text.Chat;
 using StarChat.Text.Tokenization;
 
@@ -38,6 +41,18 @@ public sealed record ModelTokenizer(ByteLevelBpeTokenizer Tokenizer, TokenizerCo
             var (definition, config) = TokenizerFiles.Load(path);
             return new ModelTokenizer(ByteLevelBpeTokenizer.Create(definition), config, null, path);
         }
-        throw new TokenizerFormatException(path, "(file)", "expected a model folder, tokenizer.json or vocab.json");
+        if (ModelFile.Detect(path) == ModelFormat.Gguf)
+        {
+            // Any GGUF with tokenizer metadata will do, vocabulary-only files and other architectures included.
+            using var gguf = GgufFile.Open(path);
+            var data = GgufTokenizerData.FromMetadata(path, gguf.Metadata)
+                ?? throw new FileNotFoundException($"{path}: the GGUF file has no tokenizer.ggml.tokens", path);
+            return TokenizerSources.FromGguf(data, path);
+        }
+        // Other model files (legacy GGML, safetensors/.bin): the tokenizer they carry or sit beside.
+        using var model = ModelFile.Open(path);
+        return model.Tokenizer is { } source
+            ? TokenizerSources.Create(source, path)
+            : throw new FileNotFoundException($"{path}: the model file carries no tokenizer and there is no tokenizer.json beside it", path);
     }
 }

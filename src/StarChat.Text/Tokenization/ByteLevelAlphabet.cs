@@ -5,13 +5,13 @@ namespace StarChat.Text.Tokenization;
 /// string vocabulary. Printable Latin-1 bytes (0x21–0x7E, 0xA1–0xAC, 0xAE–0xFF) map to themselves; the other 68
 /// bytes, in increasing order, map to U+0100, U+0101, … (so 0x20 → 'Ġ' U+0120, 0x0A → 'Ċ' U+010A).
 /// </summary>
-internal static class ByteLevelAlphabet
+public static class ByteLevelAlphabet
 {
     /// <summary>Byte → character.</summary>
-    public static readonly char[] ByteToChar = BuildByteToChar();
+    internal static readonly char[] ByteToChar = BuildByteToChar();
 
     /// <summary>Character (U+0000–U+01FF) → byte, or -1 when the character is not in the alphabet.</summary>
-    public static readonly short[] CharToByte = BuildCharToByte();
+    internal static readonly short[] CharToByte = BuildCharToByte();
 
     private static char[] BuildByteToChar()
     {
@@ -55,10 +55,9 @@ internal static class ByteLevelAlphabet
     /// <summary>Maps bytes to their byte-level token string.</summary>
     public static string Encode(ReadOnlySpan<byte> bytes)
     {
-        return string.Create(bytes.Length, bytes.ToArray(), static (span, b) =>
-        {
-            for (int i = 0; i < b.Length; i++)
-                span[i] = ByteToChar[b[i]];
-        });
+        Span<char> chars = bytes.Length <= 256 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++)
+            chars[i] = ByteToChar[bytes[i]];
+        return new string(chars);
     }
 }

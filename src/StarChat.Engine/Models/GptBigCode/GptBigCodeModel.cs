@@ -26,7 +26,7 @@ public sealed record ModelOptions
 /// per layer for all its tokens), decoding appends one token at a time from the cache.
 /// Calls on one model are serialized (they share the thread pool and scratch buffers); use one session per sequence.
 /// </summary>
-public sealed class GptBigCodeModel : ILanguageModel, IDisposable
+public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
 {
     private readonly GptBigCodeWeights _w;
     private readonly WorkerPool _pool;
@@ -100,12 +100,66 @@ public sealed class GptBigCodeModel : ILanguageModel, IDisposable
                 int count = Math.Min(Options.MaxBatch, tokens.Length - start);
                 bool last = start + count == tokens.Length;
                 var rows = allRows ? logits.Slice(start * v, count * v) : last ? logits : [];
-                ForwardChunk(cache, past + start, tokens.Slice(start, count), rows, allRows);
+                ReadOnlySpan<Segment> one = [new Segment(cache, past + start, 0, count)];
+                ForwardRows(tokens.Slice(start, count), one, rows, firstLogitRow: allRows ? 0 : count - 1);
             }
         }
     }
 
-    private void ForwardChunk(KvCache cache, int past, ReadOnlySpan<int> tokens, Span<float> logits, bool allRows)
+    /// <summary>
+    /// One decoding step for several sequences at once: <c>tokens[i]</c> is appended to <c>sessions[i]</c> and its
+    /// next-token logits are written to row i of <paramref name="logits"/> (<c>[n, vocab]</c>). The weights are read
+    /// once for all of them; only attention runs per sequence, each over its own cache.
+    /// </summary>
+    /// <exception cref="ArgumentException">A session is not from this model, appears twice, or the buffers have wrong sizes.</exception>
+    /// <exception cref="ContextOverflowException">A session is full.</exception>
+    public void DecodeBatch(IReadOnlyList<IInferenceSession> sessions, ReadOnlySpan<int> tokens, Span<float> logits)
+    {
+        int n = sessions.Count, v = VocabSize;
+        if (tokens.Length != n)
+            throw new ArgumentException($"{tokens.Length} tokens for {n} sessions", nameof(tokens));
+        if (logits.Length != (long)n * v)
+            throw new ArgumentException($"logits must hold {n} × {v} values", nameof(logits));
+        if (n == 0)
+            return;
+        var segments = new Segment[n];
+        var seen = new HashSet<KvCache>();
+        for (int i = 0; i < n; i++)
+        {
+            if (sessions[i] is not GptBigCodeSession session || session.Model != this)
+                throw new ArgumentException($"session {i} does not belong to this model", nameof(sessions));
+            if (!seen.Add(session.Cache))
+                throw new ArgumentException($"session {i} appears twice in one batch", nameof(sessions));
+            if (session.Length + 1 > session.Capacity)
+                throw new ContextOverflowException(session.Length + 1, session.Capacity);
+            if ((uint)tokens[i] >= (uint)v)
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id {tokens[i]} is outside the vocabulary (0..{v - 1})");
+            segments[i] = new Segment(session.Cache, session.Length, i, 1);
+        }
+        lock (_gate)
+        {
+            for (int start = 0; start < n; start += Options.MaxBatch)
+            {
+                int count = Math.Min(Options.MaxBatch, n - start);
+                var chunk = segments.AsSpan(start, count).ToArray();
+                for (int i = 0; i < count; i++)
+                    chunk[i] = chunk[i] with { Start = i };
+                ForwardRows(tokens.Slice(start, count), chunk, logits.Slice(start * v, count * v), firstLogitRow: 0);
+            }
+        }
+        foreach (var session in sessions)
+            ((GptBigCodeSession)session).Advance(1);
+    }
+
+    /// <summary>Rows <c>Start .. Start + Count</c> of a forward pass continue one cache at position <c>Past</c>.</summary>
+    private readonly record struct Segment(KvCache Cache, int Past, int Start, int Count);
+
+    /// <summary>
+    /// The forward pass for a batch of rows: every matrix product runs once over all rows; embeddings, cache writes
+    /// and attention follow each row's segment (its sequence and position). Logits are written for rows
+    /// <paramref name="firstLogitRow"/> .. end, or not at all when <paramref name="logits"/> is empty.
+    /// </summary>
+    private void ForwardRows(ReadOnlySpan<int> tokens, ReadOnlySpan<Segment> segments, Span<float> logits, int firstLogitRow)
     {
         var c = Config;
         int t = tokens.Length, d = c.EmbeddingSize, hd = c.HeadDim, qkvSize = c.QkvSize, f = c.FeedForwardSize;
@@ -120,12 +174,15 @@ public sealed class GptBigCodeModel : ILanguageModel, IDisposable
 
         // x = wte[token] + wpe[position]
         var position = _s.Row.AsSpan(0, d);
-        for (int i = 0; i < t; i++)
+        foreach (var seg in segments)
         {
-            var xi = x.Slice(i * d, d);
-            Dequantize.Row(_w.TokenEmbedding.Type, _w.TokenEmbedding.Row(tokens[i]), xi);
-            Dequantize.Row(_w.PositionEmbedding.Type, _w.PositionEmbedding.Row(past + i), position);
-            VectorMath.AddInPlace(xi, position);
+            for (int i = seg.Start; i < seg.Start + seg.Count; i++)
+            {
+                var xi = x.Slice(i * d, d);
+                Dequantize.Row(_w.TokenEmbedding.Type, _w.TokenEmbedding.Row(tokens[i]), xi);
+                Dequantize.Row(_w.PositionEmbedding.Type, _w.PositionEmbedding.Row(seg.Past + i - seg.Start), position);
+                VectorMath.AddInPlace(xi, position);
+            }
         }
 
         for (int l = 0; l < c.LayerCount; l++)
@@ -135,20 +192,8 @@ public sealed class GptBigCodeModel : ILanguageModel, IDisposable
             // Attention: a = LN(x); qkv = a·W_attnᵀ + b; q has n_head heads, k and v one head each (MQA).
             LayerNormRows(x, layer.Norm1Weight, layer.Norm1Bias, normed, t);
             MatMul.Multiply(normed, t, layer.QkvWeight, layer.QkvBias, qkv, _pool);
-            for (int i = 0; i < t; i++)
-            {
-                var row = qkv.Slice(i * qkvSize, qkvSize);
-                cache.Store(l, past + i, row.Slice(d, hd), row.Slice(d + hd, hd));
-            }
-            var shape = new AttentionShape(t, c.HeadCount, hd, past)
-            {
-                QueryStride = qkvSize,
-                Scale = c.ScaleAttentionWeights ? 1f / MathF.Sqrt(hd) : 1f,
-            };
-            if (cache.Type == KvCacheType.F32)
-                MultiQueryAttention.Compute(qkv, cache.Keys32(l), cache.Values32(l), attn, shape, _pool);
-            else
-                MultiQueryAttention.Compute(qkv, cache.Keys16(l), cache.Values16(l), attn, shape, _pool);
+            foreach (var seg in segments)
+                Attend(seg, l, qkv, attn);
             MatMul.Multiply(attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, proj, _pool);
             VectorMath.AddInPlace(x, proj);
 
@@ -162,11 +207,34 @@ public sealed class GptBigCodeModel : ILanguageModel, IDisposable
 
         if (logits.IsEmpty)
             return;
-        // Head: logits = LN_f(x)·W_headᵀ, for every row or just the last.
-        int first = allRows ? 0 : t - 1, rows = t - first;
+        // Head: logits = LN_f(x)·W_headᵀ for the rows asked for.
+        int rows = t - firstLogitRow;
         var h = normed.Slice(0, rows * d);
-        LayerNormRows(x.Slice(first * d, rows * d), _w.FinalNormWeight, _w.FinalNormBias, h, rows);
+        LayerNormRows(x.Slice(firstLogitRow * d, rows * d), _w.FinalNormWeight, _w.FinalNormBias, h, rows);
         MatMul.Multiply(h, rows, _w.OutputHead, [], logits, _pool);
+    }
+
+    /// <summary>Stores one segment's keys and values in its cache and attends its queries over that cache.</summary>
+    private void Attend(Segment seg, int layer, ReadOnlySpan<float> qkv, Span<float> attn)
+    {
+        var c = Config;
+        int d = c.EmbeddingSize, hd = c.HeadDim, qkvSize = c.QkvSize;
+        var rows = qkv.Slice(seg.Start * qkvSize, seg.Count * qkvSize);
+        for (int i = 0; i < seg.Count; i++)
+        {
+            var row = rows.Slice(i * qkvSize, qkvSize);
+            seg.Cache.Store(layer, seg.Past + i, row.Slice(d, hd), row.Slice(d + hd, hd));
+        }
+        var shape = new AttentionShape(seg.Count, c.HeadCount, hd, seg.Past)
+        {
+            QueryStride = qkvSize,
+            Scale = c.ScaleAttentionWeights ? 1f / MathF.Sqrt(hd) : 1f,
+        };
+        var output = attn.Slice(seg.Start * d, seg.Count * d);
+        if (seg.Cache.Type == KvCacheType.F32)
+            MultiQueryAttention.Compute(rows, seg.Cache.Keys32(layer), seg.Cache.Values32(layer), output, shape, _pool);
+        else
+            MultiQueryAttention.Compute(rows, seg.Cache.Keys16(layer), seg.Cache.Values16(layer), output, shape, _pool);
     }
 
     private void LayerNormRows(ReadOnlySpan<float> x, float[] weight, float[] bias, Span<float> destination, int rows)

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using StarChat.Engine.Models.GptBigCode;
+using StarChat.Formats;
+using StarChat.Generation.Text;
+
+namespace StarChat.Generation;
+
+/// <summary>
+/// A model ready to run from one path: the files (memory-mapped), the GPTBigCode engine over them, the tokenizer
+/// and chat configuration, and the end-of-sequence ids. Accepts a Hugging Face folder, a <c>.safetensors</c>,
+/// <c>.bin</c> (PyTorch or legacy GGML) or <c>.gguf</c> file.
+/// </summary>
+public sealed class LocalModel : IDisposable
+{
+    private LocalModel(LoadedModel files, GptBigCodeModel model, ModelTokenizer text, IReadOnlyList<int> endOfText)
+    {
+        Files = files;
+        Model = model;
+        Text = text;
+        EndOfTextIds = endOfText;
+    }
+
+    /// <summary>The files and their description.</summary>
+    public LoadedModel Files { get; }
+
+    /// <summary>The engine.</summary>
+    public GptBigCodeModel Model { get; }
+
+    /// <summary>Tokenizer, special tokens, chat template, dialogue template.</summary>
+    public ModelTokenizer Text { get; }
+
+    /// <summary>
+    /// Ids that end any generation: <c>eos_token_id</c> of <c>generation_config.json</c> (a list for StarChat:
+    /// 0 and 49155) or of the tokenizer.
+    /// </summary>
+    public IReadOnlyList<int> EndOfTextIds { get; }
+
+    /// <summary>Opens and checks everything; nothing is read from the weights beyond the small 1-D tensors.</summary>
+    /// <exception cref="ModelFormatException">A file is malformed.</exception>
+    /// <exception cref="StarChat.Engine.Tensors.MissingWeightException">A tensor is missing.</exception>
+    /// <exception cref="StarChat.Engine.Tensors.WeightShapeException">A tensor has the wrong shape or type.</exception>
+    /// <exception cref="FileNotFoundException">Nothing at the path, or no tokenizer for the model.</exception>
+    public static LocalModel Load(string path, ModelOptions? options = null)
+    {
+        var files = ModelFile.Open(path);
+        try
+        {
+            var config = files.RequireConfig();
+            var text = files.Tokenizer is { } source
+                ? TokenizerSources.Create(source, path)
+                : throw new FileNotFoundException($"{path}: no tokenizer (tokenizer.json, vocab.json + merges.txt, or GGUF tokenizer metadata)", path);
+            var model = GptBigCodeModel.Load(files.Weights, config, options);
+            if (text.Tokenizer.VocabSize > model.VocabSize)
+                throw new ModelFormatException(path, "vocabulary", $"the tokenizer has {text.Tokenizer.VocabSize} tokens but the model only {model.VocabSize} embeddings");
+            return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder));
+        }
+        catch
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
+    private static List<int> EndOfText(string path, ModelTokenizer text, bool isFolder)
+    {
+        var ids = new List<int>();
+        string generationConfig = Path.Combine(isFolder ? path : Path.GetDirectoryName(Path.GetFullPath(path))!, "generation_config.json");
+        if (isFolder && File.Exists(generationConfig))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(generationConfig));
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("eos_token_id", out var eos))
+            {
+                if (eos.ValueKind == JsonValueKind.Number && eos.TryGetInt32(out int one))
+                    ids.Add(one);
+                else if (eos.ValueKind == JsonValueKind.Array)
+                    ids.AddRange(eos.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Number).Select(e => e.GetInt32()));
+            }
+        }
+        if (text.Tokenizer.EosTokenId is { } tokenizerEos && !ids.Contains(tokenizerEos))
+            ids.Add(tokenizerEos);
+        return ids;
+    }
+
+    /// <summary>Releases the engine threads and the mapped files.</summary>
+    public void Dispose()
+    {
+        Model.Dispose();
+        Files.Dispose();
+    }
+}
