@@ -1,5 +1,7 @@
 using System.Numerics;
 using StarChat.Engine.Threading;
+using StarChat.Formats;
+using StarChat.Testing;
 using StarChat.Training.Lora;
 using StarChat.Training.Model;
 using StarChat.Training.Tests.Fixtures;
@@ -11,10 +13,11 @@ internal static class ModelFactory
 {
     public static readonly LoraSettings FixtureLora = new() { Rank = 8, Alpha = 16, Dropout = 0, TargetModules = ["c_attn", "c_proj", "c_fc"] };
 
+    public static string TinyStarChatPath => SharedPaths.Fixtures("tiny-starchat");
+
     public static GptBigCodeParameters<T> TinyWithLora<T>(string initialFile) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var weights = FixtureWeights.TinyStarChat();
-        var parameters = GptBigCodeParameters.Load<T>(weights, FixtureWeights.TinyStarChatConfig());
+        var parameters = Tiny<T>();
         var init = TrainingFixture.Instance.Raw(initialFile);
         LoraAttachment.Attach(parameters, FixtureLora, (_, name, _) => [.. init[name].Select(T.CreateChecked)]);
         return parameters;
@@ -22,8 +25,8 @@ internal static class ModelFactory
 
     public static GptBigCodeParameters<T> Tiny<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var weights = FixtureWeights.TinyStarChat();
-        return GptBigCodeParameters.Load<T>(weights, FixtureWeights.TinyStarChatConfig());
+        using var model = ModelFile.Open(TinyStarChatPath);
+        return GptBigCodeParameters.Load<T>(model.Weights, model.RequireConfig());
     }
 
     public static TrainingBatch FixtureBatch(int vocabulary)
