@@ -49,6 +49,7 @@ internal static class CliErrors
         ArgumentException or NotSupportedException => ExitCodes.BadInput,
         StarChat.Text.Templates.TemplateException => ExitCodes.BadInput,
         StarChat.Formats.ModelFormatException => ExitCodes.BadInput,
+        StarChat.Training.FineTuning.TrainingDivergedException => ExitCodes.Failure,
         UnauthorizedAccessException or IOException => ExitCodes.Failure,
         _ => null,
     };
@@ -57,6 +58,7 @@ internal static class CliErrors
     {
         MissingWeightException or WeightShapeException => "`starchat info <model>` lists the tensors the file holds",
         TokenizerFormatException => "a model folder needs tokenizer.json (or vocab.json + merges.txt); GGUF files carry their own",
+        StarChat.Training.FineTuning.TrainingDivergedException => "lower --lr (or keep --max-grad-norm on); resume from the last checkpoint with --resume",
         StarChat.Formats.ModelFormatException => "the file may be truncated or not a StarCoder-family model; `starchat info <file>` shows what it holds",
         _ => null,
     };

@@ -19,6 +19,8 @@ internal static class StarChatCli
         yield return TokenizeCommand.Create();
         yield return TemplateCommand.Create();
         yield return InfoCommand.Create();
+        yield return DataCommand.Create();
+        yield return FinetuneCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)
