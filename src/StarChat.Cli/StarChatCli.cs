@@ -19,6 +19,9 @@ internal static class StarChatCli
         yield return TokenizeCommand.Create();
         yield return TemplateCommand.Create();
         yield return InfoCommand.Create();
+        yield return RunCommand.Create();
+        yield return LogitsCommand.Create();
+        yield return EvalCommand.Create();
         yield return DataCommand.Create();
         yield return FinetuneCommand.Create();
     }

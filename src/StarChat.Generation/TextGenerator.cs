@@ -35,16 +35,32 @@ public sealed class TextGenerator(ILanguageModel model, ByteLevelBpeTokenizer to
         return Iterate(request, stats, cancellationToken);
     }
 
+    /// <summary>
+    /// As <see cref="Stream(GenerationRequest, GenerationStats?, CancellationToken)"/>, on a caller-owned cache: the
+    /// prompt's prefix already in <paramref name="cache"/> is reused, and the cache holds prompt + output afterwards.
+    /// </summary>
+    public IEnumerable<GenerationStep> Stream(PromptCache cache, GenerationRequest request, GenerationStats? stats = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (request.PromptIds.Count == 0)
+            throw new ArgumentException("the prompt is empty: there is nothing to continue", nameof(request));
+        if (request.PromptIds.Count >= cache.Session.Capacity)
+            throw new ContextOverflowException(request.PromptIds.Count + 1, cache.Session.Capacity);
+        request.Sampling.Validate();
+        return StreamCore(cache, request, stats, cancellationToken);
+    }
+
     private IEnumerable<GenerationStep> Iterate(GenerationRequest request, GenerationStats? stats, CancellationToken cancellationToken)
     {
-        using var session = Model.CreateSession();
-        foreach (var step in StreamCore(session, request, stats, cancellationToken))
+        using var cache = new PromptCache(Model.CreateSession());
+        foreach (var step in StreamCore(cache, request, stats, cancellationToken))
             yield return step;
     }
 
-    private IEnumerable<GenerationStep> StreamCore(IInferenceSession session, GenerationRequest request, GenerationStats? stats,
+    private IEnumerable<GenerationStep> StreamCore(PromptCache cache, GenerationRequest request, GenerationStats? stats,
         CancellationToken cancellationToken)
     {
+        var session = cache.Session;
         var sampler = new TokenSampler(request.Sampling, request.PromptIds.Count, request.StopTokenIds);
         var decoder = new StreamingDecoder(Tokenizer, request.StopStrings, request.SkipSpecialTokens);
         var context = new List<int>(request.PromptIds);
@@ -52,10 +68,11 @@ public sealed class TextGenerator(ILanguageModel model, ByteLevelBpeTokenizer to
         var stopIds = new HashSet<int>(request.StopTokenIds);
 
         var watch = Stopwatch.StartNew();
-        session.Append([.. request.PromptIds], logits);
+        cache.Prefill([.. request.PromptIds], logits);
         if (stats is not null)
         {
             stats.PromptTokens = request.PromptIds.Count;
+            stats.ReusedPromptTokens = cache.LastReused;
             stats.PromptTime = watch.Elapsed;
         }
         watch.Restart();
@@ -96,7 +113,7 @@ public sealed class TextGenerator(ILanguageModel model, ByteLevelBpeTokenizer to
                 yield break;
             }
             yield return new GenerationStep { TokenId = id, Text = text, LogProb = logProb, TopLogProbs = top };
-            session.Append([id], logits);
+            cache.Append(id, logits);
         }
     }
 
@@ -132,6 +149,9 @@ public sealed class GenerationStats
 {
     /// <summary>Prompt tokens evaluated.</summary>
     public int PromptTokens { get; set; }
+
+    /// <summary>Prompt tokens found in the cache and not evaluated again.</summary>
+    public int ReusedPromptTokens { get; set; }
 
     /// <summary>Time to evaluate the prompt (the time to first token, less sampling).</summary>
     public TimeSpan PromptTime { get; set; }
