@@ -20,16 +20,22 @@ internal static class StarChatCli
         yield return TemplateCommand.Create();
         yield return InfoCommand.Create();
         yield return RunCommand.Create();
+        yield return ChatCommand.Create();
         yield return LogitsCommand.Create();
         yield return EvalCommand.Create();
         yield return DataCommand.Create();
         yield return FinetuneCommand.Create();
+        yield return BenchCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
         var parse = root.Parse(args);
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        // The chat command handles Ctrl+C itself (it stops a reply, not the program).
+        var configuration = new InvocationConfiguration();
+        if (ChatCommand.HandlesInterrupts(parse))
+            configuration.ProcessTerminationTimeout = null;
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
     }
 }
