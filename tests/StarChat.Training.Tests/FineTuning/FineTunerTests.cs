@@ -4,6 +4,7 @@ using StarChat.Testing;
 using StarChat.Training.Data;
 using StarChat.Training.FineTuning;
 using StarChat.Training.Lora;
+using StarChat.Training.Optimization;
 using StarChat.Training.Tests.Data;
 
 namespace StarChat.Training.Tests.FineTuning;
@@ -34,7 +35,7 @@ public sealed class FineTunerTests : IDisposable
         BatchSize = 4,
         GradientAccumulation = 1,
         WarmupRatio = 0,
-        Scheduler = Optimization.SchedulerKind.Constant,
+        Scheduler = SchedulerKind.Constant,
         Threads = 2,
         Lora = new LoraSettings { Dropout = 0.05 },
     };

@@ -16,11 +16,11 @@ public sealed class FixtureGradientTests
     public void ComputeGradients_Float64_MatchesPyTorchLossAndEveryLoraGradient(string caseName)
         => CheckCase<double>(caseName, lossTolerance: 1e-10, gradientTolerance: 1e-10);
 
-    [Theory]
-    [InlineData("peft_init_B_zero")]
-    [InlineData("nonzero_B")]
-    public void ComputeGradients_Float32_MatchesPyTorchWithinFloat32Tolerance(string caseName)
-        => CheckCase<float>(caseName, lossTolerance: 1e-5, gradientTolerance: 1e-5);
+    // One float32 case: from B = 0 the lora_A gradients are exactly 0 in any precision, so the non-zero start is the
+    // one that exercises every gradient's float32 rounding.
+    [Fact]
+    public void ComputeGradients_Float32_MatchesPyTorchWithinFloat32Tolerance()
+        => CheckCase<float>("nonzero_B", lossTolerance: 1e-5, gradientTolerance: 1e-5);
 
     private static void CheckCase<T>(string caseName, double lossTolerance, double gradientTolerance)
         where T : unmanaged, IFloatingPointIeee754<T>
