@@ -25,6 +25,8 @@ internal static class StarChatCli
         yield return EvalCommand.Create();
         yield return DataCommand.Create();
         yield return FinetuneCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return QuantizeCommand.Create();
         yield return BenchCommand.Create();
     }
 
