@@ -48,7 +48,7 @@ internal sealed class FinetuneProgress : ITrainingProgress
 
     public void Stepped(StepReport r)
     {
-        string line = Invariant($"step {r.Step}  epoch {r.Epoch:F2}  loss {r.Loss:F4}  lr {r.LearningRate:E2}  grad {r.GradientNorm:F3}  {r.TokensPerSecond:F0} tok/s  eta {Duration(r.Remaining)}");
+        string line = Invariant($"step {r.Step}  epoch {r.Epoch:F2}  loss {r.Loss:F4}  lr {r.LearningRate:0.00e+00}  grad {r.GradientNorm:F3}  {r.TokensPerSecond:F0} tok/s  eta {Duration(r.Remaining)}");
         if (_task is null)
         {
             _context.Out.WriteLine(line);
