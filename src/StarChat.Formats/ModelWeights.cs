@@ -41,6 +41,9 @@ internal sealed class ModelWeights(string origin) : IWeightSource
     /// </summary>
     public void Replace(string name, Func<TensorView> build) => _tensors[name] = new Lazy<TensorView>(build, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>Stops serving <paramref name="name"/> (a quantized checkpoint's scale or packing tensor, once folded into its weight).</summary>
+    public void Remove(string name) => _tensors.Remove(name);
+
     public void Own(ByteSource source) => _sources.Add(source);
 
     public void Own(IDisposable disposable) => _owned.Add(disposable);

@@ -42,11 +42,8 @@ public class ModelFileFixtureTests
         Assert.Equal((49156, 512, 64, 2, 4, 1, 256), (c.VocabSize, c.ContextLength, c.EmbeddingSize, c.LayerCount, c.HeadCount, c.KvHeadCount, c.FeedForwardSize));
         Assert.Equal(1e-5f, c.LayerNormEpsilon);
         Assert.True(c.TieWordEmbeddings);
-        // GPTQ folders hold c_attn as packed qweight [in/8, out] instead (README-hf.md §3).
-        if (model.Weights.Contains("transformer.h.1.attn.c_attn.weight"))
-            Assert.Equal(new TensorShape(96, 64), model.Weights.Get("transformer.h.1.attn.c_attn.weight").Shape);
-        else
-            Assert.Equal(new TensorShape(8, 96), model.Weights.Get("transformer.h.1.attn.c_attn.qweight").Shape);
+        // GPTQ folders store c_attn as packed qweight [in/8, out] (README-hf.md §3); the canonical weight is [out, in] for all.
+        Assert.Equal(new TensorShape(96, 64), model.Weights.Get("transformer.h.1.attn.c_attn.weight").Shape);
     }
 
     [Theory]

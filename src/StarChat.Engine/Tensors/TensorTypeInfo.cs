@@ -9,6 +9,9 @@ public static class TensorTypeInfo
     /// <summary>True for block-quantized types (more than one element per block).</summary>
     public static bool IsQuantized(TensorType type) => BlockSize(type) > 1;
 
+    /// <summary>True for types a GGUF or GGML file can hold (ggml's own ids, below 1000), false for in-memory forms of other formats' types.</summary>
+    public static bool IsGgmlType(TensorType type) => (uint)type < 1000;
+
     /// <summary>Elements per block (1 for plain element types).</summary>
     /// <exception cref="NotSupportedException">The type has no known layout.</exception>
     public static int BlockSize(TensorType type) => Layout(type).Elements;

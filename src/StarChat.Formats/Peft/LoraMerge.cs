@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
+using StarChat.Formats.IO;
 using StarChat.Formats.Safetensors;
 
 namespace StarChat.Formats.Peft;
@@ -14,8 +15,8 @@ public sealed record LoraMergeResult(string WeightsFile, IReadOnlyList<string> M
 /// <summary>
 /// Merges LoRA adapters into a Hugging Face model folder and writes a new one (formats.md §12): W′ = W + Σ s·(B·A) for
 /// every adapted linear layer, computed in float64 and rounded once to the weight's own dtype (F32, F16 or BF16);
-/// every other tensor is copied byte for byte into one <c>model.safetensors</c>, and config, generation config and
-/// tokenizer files are copied unchanged.
+/// every other tensor is copied byte for byte into one <c>model.safetensors</c> (one tensor must stay under 2 GiB;
+/// merged weights are held in memory until written), and config, generation config and tokenizer files are copied unchanged.
 /// </summary>
 public static class LoraMerge
 {
@@ -61,9 +62,10 @@ public static class LoraMerge
         }
 
         Directory.CreateDirectory(outFolder);
-        var tensors = model.FileTensors.Select(t => updates.TryGetValue(t.Name, out var list)
-            ? new SafetensorsTensor(t.Name, t.Type, t.Shape, t.ByteLength, s => s.Write(Merged(t, list)))
-            : new SafetensorsTensor(t.Name, t.Type, t.Shape, t.ByteLength, s => WriteRows(t, s))).ToList();
+        // Unchanged tensors are written straight from the mapped base files; merged ones from their new bytes.
+        var tensors = model.FileTensors.Select(t => new SafetensorsEntry(t.Name, t.Type, t.Shape, updates.TryGetValue(t.Name, out var list)
+            ? Merged(t, list)
+            : new NativeMemoryManager(t.Address, checked((int)t.ByteLength)).Memory)).ToList();
         string weightsFile = Path.Combine(outFolder, "model.safetensors");
         SafetensorsWriter.Write(weightsFile, tensors, new Dictionary<string, string> { ["format"] = "pt" });
 
@@ -78,12 +80,6 @@ public static class LoraMerge
             }
         }
         return new LoraMergeResult(weightsFile, [.. updates.Keys], copied);
-    }
-
-    private static void WriteRows(TensorView t, Stream s)
-    {
-        for (long r = 0; r < t.Shape.RowCount; r++)
-            s.Write(t.Shape.Rank == 0 ? t.Bytes : t.Row(r));
     }
 
     /// <summary>W + Σ s·B·A row by row in float64, rounded once to W's dtype.</summary>

@@ -9,7 +9,8 @@ namespace StarChat.Formats.Quantized;
 /// quantized linear <c>P</c>, <c>P.weight</c> I8 <c>[out, in]</c>, <c>P.SCB</c> F32 <c>[out]</c> (row absmax) and
 /// optionally <c>P.weight_format</c> (U8 scalar, 0 = row-major). W = q·SCB/127. Each such weight is served as
 /// <see cref="TensorType.Q8_SCB"/> (the int8 values kept, the row's f32 SCB beside every 32) in native memory built on
-/// first use, so the engine multiplies it without widening it to f32 in memory (1.125 bytes per weight).
+/// first use, so the engine multiplies it without widening it to f32 in memory (1.125 bytes per weight). The
+/// <c>SCB</c> and <c>weight_format</c> tensors then leave the canonical names (they stay in the file tensors).
 /// </summary>
 internal static class BitsAndBytesInt8
 {
@@ -27,6 +28,8 @@ internal static class BitsAndBytesInt8
         {
             var (weight, scales) = Check(origin, weights, module);
             weights.Replace(module + ".weight", () => Pack(weights, weight, scales));
+            weights.Remove(module + ScaleSuffix);
+            weights.Remove(module + ".weight_format");
         }
         return modules.Count;
     }

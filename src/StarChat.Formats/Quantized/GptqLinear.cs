@@ -36,6 +36,8 @@ internal static class GptqLinear
             var packed = Check(origin, config, weights, module);
             if (weights.Contains(module + ".weight"))
                 throw new ModelFormatException(origin, $"tensor '{module}.weight'", "present beside a GPTQ qweight; a module is either packed or not");
+            foreach (var part in new[] { PackedSuffix, ".qzeros", ".scales", ".g_idx" })
+                weights.Remove(module + part);           // folded into the weight; still in the file tensors
             if (KeepsPacked(config, packed))
             {
                 packedCount++;

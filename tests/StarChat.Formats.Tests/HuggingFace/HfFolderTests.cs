@@ -163,14 +163,17 @@ public class HfFolderTests
         Assert.StartsWith("gptq", model.FileType, StringComparison.Ordinal);
         // README-hf.md §3: the tied lm_head.weight is stored as its own fp16 copy.
         Assert.True(model.Weights.Contains("lm_head.weight"));
-        Assert.Equal(new Engine.Tensors.TensorShape(2, 96), model.Weights.Get("transformer.h.0.attn.c_attn.scales").Shape);
+        Assert.Equal(new Engine.Tensors.TensorShape(2, 96), model.FileTensors.Single(t => t.Name == "transformer.h.0.attn.c_attn.scales").Shape);
+        // The packing tensors are folded into the canonical weight.
+        Assert.False(model.Weights.Contains("transformer.h.0.attn.c_attn.scales"));
+        Assert.Equal(new Engine.Tensors.TensorShape(96, 64), model.Weights.Get("transformer.h.0.attn.c_attn.weight").Shape);
     }
 
     [Fact]
     public void Open_EightBitFolder_KeepsScalarWeightFormat()
     {
         using var model = ModelFile.Open(SharedPaths.Fixtures("tiny-starchat-8bit"));
-        var format = model.Weights.Get("transformer.h.0.attn.c_attn.weight_format");
+        var format = model.FileTensors.Single(t => t.Name == "transformer.h.0.attn.c_attn.weight_format");
         Assert.Equal(0, format.Shape.Rank);
         Assert.Equal(Engine.Tensors.TensorType.U8, format.Type);
         // The stored int8 weight stays in FileTensors; the canonical name serves it as int8 blocks with f32 row scales.

@@ -62,11 +62,7 @@ public class LoraAdapterTests
     {
         using (var files = ModelFile.Open(SharedPaths.Fixtures("tiny-starchat-lora")))
         {
-            var tensors = files.FileTensors.Where(keep).Select(t =>
-            {
-                var bytes = t.Bytes.ToArray();
-                return new SafetensorsTensor(t.Name, t.Type, t.Shape, bytes.Length, s => s.Write(bytes));
-            }).ToList();
+            var tensors = files.FileTensors.Where(keep).Select(t => new SafetensorsEntry(t.Name, t.Type, t.Shape, t.Bytes.ToArray())).ToList();
             SafetensorsWriter.Write(Path.Combine(folder.Path, "adapter_model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         }
         File.Copy(SharedPaths.Fixtures("tiny-starchat-lora", "adapter_config.json"), Path.Combine(folder.Path, "adapter_config.json"));

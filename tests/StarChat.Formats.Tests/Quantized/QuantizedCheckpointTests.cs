@@ -84,11 +84,11 @@ public class QuantizedCheckpointTests
     }
 
     /// <summary>A copy of a fixture folder whose tensors pass through <paramref name="edit"/> (return null to drop one).</summary>
-    private static TempFolder Rewritten(string fixture, Func<TensorView, SafetensorsTensor?> edit, Action<TempFolder>? files = null)
+    private static TempFolder Rewritten(string fixture, Func<TensorView, SafetensorsEntry?> edit, Action<TempFolder>? files = null)
     {
         var folder = new TempFolder();
         using var model = ModelFile.Open(SharedPaths.Fixtures(fixture));
-        var tensors = model.FileTensors.Select(edit).OfType<SafetensorsTensor>().ToList();
+        var tensors = model.FileTensors.Select(edit).OfType<SafetensorsEntry>().ToList();
         SafetensorsWriter.Write(Path.Combine(folder.Path, Path.GetFileName(model.WeightFiles[0])), tensors);
         foreach (var json in Directory.GetFiles(SharedPaths.Fixtures(fixture), "*.json"))
             File.Copy(json, Path.Combine(folder.Path, Path.GetFileName(json)));
@@ -96,14 +96,9 @@ public class QuantizedCheckpointTests
         return folder;
     }
 
-    private static SafetensorsTensor Same(TensorView t)
-    {
-        var bytes = t.Bytes.ToArray();
-        return new SafetensorsTensor(t.Name, t.Type, t.Shape, bytes.Length, s => s.Write(bytes));
-    }
+    private static SafetensorsEntry Same(TensorView t) => new(t.Name, t.Type, t.Shape, t.Bytes.ToArray());
 
-    private static SafetensorsTensor Replaced(TensorView t, TensorType type, TensorShape shape, byte[] bytes)
-        => new(t.Name, type, shape, bytes.Length, s => s.Write(bytes));
+    private static SafetensorsEntry Replaced(TensorView t, TensorType type, TensorShape shape, byte[] bytes) => new(t.Name, type, shape, bytes);
 
     private static ModelFormatException OpenFails(string folder) => Assert.ThrowsAny<ModelFormatException>(() =>
     {
