@@ -53,22 +53,42 @@ internal static class HubDownloads
         _ => $"{bytes} B",
     };
 
-    /// <summary>One line when a file starts and one when it is verified.</summary>
+    /// <summary>
+    /// One line when a file starts, one every <see cref="Interval"/> while it downloads (so a long download in a log
+    /// is visibly alive), and one when it is verified.
+    /// </summary>
     private sealed class LineProgress(TextWriter err) : IHubProgress
     {
-        private readonly Dictionary<string, (Stopwatch Clock, long Bytes)> _files = new(StringComparer.Ordinal);
+        private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+        private readonly Dictionary<string, FileState> _files = new(StringComparer.Ordinal);
+
+        private sealed class FileState(long? total, long resumedFrom)
+        {
+            public Stopwatch Clock { get; } = Stopwatch.StartNew();
+            public TimeSpan LastLine { get; set; }
+            public long? Total { get; } = total;
+            public long Have { get; set; } = resumedFrom;
+            public long Received { get; set; }
+        }
 
         public void FileStarted(string path, long? totalBytes, long resumedFrom)
         {
-            _files[path] = (Stopwatch.StartNew(), 0);
+            _files[path] = new FileState(totalBytes, resumedFrom);
             string size = totalBytes is { } t ? Size(t) : "size unknown";
             err.WriteLine(resumedFrom > 0 ? $"resuming {path} at {Size(resumedFrom)} of {size}" : $"downloading {path} ({size})");
         }
 
         public void BytesReceived(string path, long bytes)
         {
-            if (_files.TryGetValue(path, out var file))
-                _files[path] = (file.Clock, file.Bytes + bytes);
+            if (!_files.TryGetValue(path, out var file))
+                return;
+            file.Have += bytes;
+            file.Received += bytes;
+            if (file.Clock.Elapsed - file.LastLine < Interval)
+                return;
+            file.LastLine = file.Clock.Elapsed;
+            string percent = file.Total is { } t and > 0 ? $" ({100.0 * file.Have / t:F0}%)" : "";
+            err.WriteLine($"  {path}: {Size(file.Have)}{(file.Total is { } total ? " of " + Size(total) : "")}{percent}");
         }
 
         public void FileFinished(string path)
@@ -76,7 +96,7 @@ internal static class HubDownloads
             if (!_files.Remove(path, out var file))
                 return;
             double seconds = Math.Max(file.Clock.Elapsed.TotalSeconds, 1e-3);
-            err.WriteLine($"  {path}: {Size(file.Bytes)} in {seconds:F1} s ({Size((long)(file.Bytes / seconds))}/s), checksum ok");
+            err.WriteLine($"  {path}: {Size(file.Received)} in {seconds:F2} s ({Size((long)(file.Received / seconds))}/s), checksum ok");
         }
     }
 

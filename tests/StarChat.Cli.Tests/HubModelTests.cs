@@ -44,6 +44,7 @@ public sealed class HubModelTests : IAsyncLifetime
         var local = CliRunner.Run(["run", "--model", SharedPaths.Fixtures("tiny-starchat"), .. Generate]);
 
         var hub = CliRunner.Run(["run", "--model", Repo, .. Generate]);
+        TestContext.Current.TestOutputHelper?.WriteLine(hub.Err);
 
         Assert.Equal(0, hub.ExitCode);
         Assert.Equal(local.Out, hub.Out);
@@ -54,6 +55,7 @@ public sealed class HubModelTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
         int requests = _hub.Requests.Count;
         var offline = CliRunner.Run(["run", "--model", Repo, .. Generate]);
+        TestContext.Current.TestOutputHelper?.WriteLine(offline.Err);
 
         Assert.Equal(0, offline.ExitCode);
         Assert.Equal(local.Out, offline.Out);

@@ -44,6 +44,9 @@ internal sealed class FakeHub : IAsyncDisposable
     /// <summary>File whose bytes are served with one byte flipped.</summary>
     public string? CorruptFile { get; set; }
 
+    /// <summary>When false, the listing gives file names only, so clients must HEAD each file for its etag.</summary>
+    public bool ListBlobs { get; set; } = true;
+
     /// <summary>Bytes sent of a cut file before the connection is aborted.</summary>
     public int CutAfterBytes { get; set; } = 1 << 20;
 
@@ -125,7 +128,7 @@ internal sealed class FakeHub : IAsyncDisposable
         if (path.StartsWith(apiPrefix, StringComparison.Ordinal))
         {
             if (Commit(path[apiPrefix.Length..], response) is not { } sha) return;
-            var siblings = _commits[sha].Select(kv => new Dictionary<string, object?>
+            var siblings = _commits[sha].Select(kv => !ListBlobs ? new Dictionary<string, object?> { ["rfilename"] = kv.Key } : new Dictionary<string, object?>
             {
                 ["rfilename"] = kv.Key,
                 ["size"] = kv.Value.Length,

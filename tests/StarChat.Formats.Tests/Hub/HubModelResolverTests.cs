@@ -74,6 +74,22 @@ public sealed class HubModelResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_ListingWithoutBlobIds_EtagsFromHeadHeaders()
+    {
+        _hub.ListBlobs = false;
+
+        var snapshot = await Download(Repo);
+
+        // HEAD answers: ETag (git sha1) for small files, the 302's X-Linked-Etag (sha256) for LFS, as Python reads them.
+        Assert.Equal(NeededFiles.Length, _hub.Requests.Count(r => r.Method == "HEAD"));
+        foreach (string name in NeededFiles)
+        {
+            string etag = FakeHub.Etag(name, File.ReadAllBytes(Path.Combine(Fixture, name)));
+            Assert.Equal($"../../blobs/{etag}", new FileInfo(Path.Combine(snapshot.Path, name)).LinkTarget);
+        }
+    }
+
+    [Fact]
     public async Task Download_SecondRun_OnlyListsTheRevision()
     {
         await Download(Repo);
