@@ -19,9 +19,11 @@ internal static class HubDownloads
             return model;
         var settings = HubSettings.FromEnvironment();
         HubSnapshot snapshot;
-        if (terminal)
+        var console = terminal ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(err) }) : null;
+        // Spectre's live display needs an interactive ANSI terminal; it judges that partly from standard output, so a
+        // piped stdout (`starchat info org/name | head`) also falls back to plain lines.
+        if (console is { Profile.Capabilities: { Interactive: true, Ansi: true } })
         {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(err) });
             snapshot = console.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())

@@ -71,10 +71,10 @@ public sealed class HubModelResolver : IDisposable
         {
             if (CachedSnapshot(id) is { } cached)
             {
-                Warning?.Invoke($"cannot reach {_settings.Endpoint} ({e.Message}); using the cached snapshot {cached.Commit}");
+                Warning?.Invoke($"{_settings.Endpoint} is unreachable or failing ({e.Message}); using the cached snapshot {cached.Commit}");
                 return cached;
             }
-            throw new HubException(HubErrorKind.Network, $"{id}: cannot reach {_settings.Endpoint} ({e.Message}), and the model is not in the cache at {Cache.Root}", null, e);
+            throw new HubException(HubErrorKind.Network, $"{id}: {_settings.Endpoint} is unreachable or failing ({e.Message}), and the model is not in the cache at {Cache.Root}", null, e);
         }
 
         var selection = new HubFileSelection(info, id);

@@ -208,6 +208,7 @@ internal sealed class FakeHub : IAsyncDisposable
             int n = (int)Math.Min(CutAfterBytes, data.Length - start - 1);
             await response.Body.WriteAsync(data.AsMemory((int)start, n));
             await response.Body.FlushAsync();
+            await Task.Delay(100);   // let the bytes leave before the reset, or the client may see fewer of them
             context.Abort();
             return;
         }

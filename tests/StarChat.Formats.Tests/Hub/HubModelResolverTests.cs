@@ -147,16 +147,17 @@ public sealed class HubModelResolverTests : IAsyncLifetime
         var cut = await Assert.ThrowsAsync<HubException>(() => Download(Repo));
         Assert.Equal(HubErrorKind.Network, cut.Kind);
         Assert.False(File.Exists(blob));
-        Assert.Equal(_hub.CutAfterBytes, new FileInfo(blob + ".incomplete").Length);
+        long partial = new FileInfo(blob + ".incomplete").Length;   // what arrived before the reset
+        Assert.InRange(partial, 1, _hub.CutAfterBytes);
 
         var resumed = await Download(Repo);
 
         var cdn = _hub.FileDownloads().Where(r => r.Path.StartsWith("/cdn/", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, cdn.Count);
         Assert.Null(cdn[0].Range);
-        Assert.Equal($"bytes={_hub.CutAfterBytes}-", cdn[1].Range);
+        Assert.Equal($"bytes={partial}-", cdn[1].Range);
         Assert.Equal(1, resumed.FilesDownloaded);   // the small files came in the first run
-        Assert.Equal(weights.Length - _hub.CutAfterBytes, resumed.BytesDownloaded);
+        Assert.Equal(weights.Length - partial, resumed.BytesDownloaded);
         Assert.Equal(weights, File.ReadAllBytes(blob));
         Assert.False(File.Exists(blob + ".incomplete"));
     }
