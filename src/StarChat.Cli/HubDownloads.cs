@@ -35,7 +35,7 @@ internal static class HubDownloads
             snapshot = Download(settings, id!, new LineProgress(err), err, ct).GetAwaiter().GetResult();
         }
         if (snapshot.FilesDownloaded > 0)
-            err.WriteLine($"{id!.RepoId}: {snapshot.FilesDownloaded} files ({Size(snapshot.BytesDownloaded)}) downloaded to {snapshot.Path}");
+            err.WriteLine($"{id!.RepoId}: {snapshot.FilesDownloaded} file{(snapshot.FilesDownloaded == 1 ? "" : "s")} ({Size(snapshot.BytesDownloaded)}) downloaded to {snapshot.Path}");
         else if (snapshot.Offline)
             err.WriteLine($"{id!.RepoId}: using the cached snapshot {snapshot.Commit}");
         return snapshot.Path;

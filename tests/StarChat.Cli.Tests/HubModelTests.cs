@@ -64,6 +64,29 @@ public sealed class HubModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Run_GgufFileId_FetchesThatFileAndGeneratesAsFromIt()
+    {
+        string gguf = SharedPaths.Fixtures("gguf", "tiny-starchat.q4_0.gguf");
+        _hub.AddCommit("gguf", new Dictionary<string, byte[]> { ["tiny-starchat.q4_0.gguf"] = File.ReadAllBytes(gguf), ["README.md"] = [0x23] });
+        var local = CliRunner.Run(["run", "--model", gguf, .. Generate]);
+
+        var hub = CliRunner.Run(["run", "--model", $"{Repo}/tiny-starchat.q4_0.gguf@gguf", .. Generate]);
+
+        Assert.Equal(0, hub.ExitCode);
+        Assert.Equal(local.Out, hub.Out);
+        Assert.Contains("1 file (", hub.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_HubId_DescribesTheSnapshot()
+    {
+        var r = CliRunner.Run("info", Repo);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("models--bigcode-test--tiny-starchat", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_GatedHubIdWithoutToken_ErrorAndHintNameHfToken()
     {
         _hub.GatedToken = "hf_granted";
