@@ -23,6 +23,8 @@ internal static class StarChatCli
         yield return ChatCommand.Create();
         yield return LogitsCommand.Create();
         yield return EvalCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return QuantizeCommand.Create();
         yield return BenchCommand.Create();
     }
 
