@@ -25,6 +25,12 @@ public sealed class HubCache
     /// <summary><c>blobs/{etag}</c>.</summary>
     public string BlobPath(string repoId, string etag) => Path.Combine(RepoFolder(repoId), "blobs", etag);
 
+    /// <summary>
+    /// <c>.locks/models--org--name/{etag}.lock</c>, the lock file Python's huggingface_hub takes (with flock, as .NET's
+    /// <see cref="FileShare.None"/> does on Unix) while it downloads a blob, so the two never write one blob at once.
+    /// </summary>
+    public string LockPath(string repoId, string etag) => Path.Combine(Root, ".locks", Path.GetFileName(RepoFolder(repoId)), etag + ".lock");
+
     /// <summary><c>snapshots/{commit}</c>.</summary>
     public string SnapshotFolder(string repoId, string commit) => Path.Combine(RepoFolder(repoId), "snapshots", commit);
 

@@ -145,16 +145,56 @@ public sealed class HubModelResolver : IDisposable
         string incomplete = blob + ".incomplete";
         long received = 0;
         string display = $"{info.RepoId}: {path}";
-        FileStream file;
-        try
+        using (var blobLock = await LockAsync(Cache.LockPath(info.RepoId, etag), display, ct).ConfigureAwait(false))
         {
-            // FileShare.None doubles as the lock against a second process appending to the same partial file.
-            file = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+            if (File.Exists(blob))
+                return -1;   // another process finished it while this one waited
+            received = await DownloadLockedAsync(info, path, incomplete, display, size, ct).ConfigureAwait(false);
+            try
+            {
+                HubChecksum.Verify(incomplete, display, etag, size);
+            }
+            catch (HubException)
+            {
+                File.Delete(incomplete);   // a corrupt download never becomes a blob, and is not resumed either
+                throw;
+            }
+            File.Move(incomplete, blob, overwrite: true);
         }
-        catch (IOException e)
+        Progress?.FileFinished(path);
+        return received;
+    }
+
+    /// <summary>How often a download waiting for another one's lock looks again.</summary>
+    public TimeSpan LockPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    private async Task<FileStream> LockAsync(string lockPath, string display, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        bool told = false;
+        while (true)
         {
-            throw new HubException(HubErrorKind.Protocol, $"{display}: {incomplete} is in use (another download of the same file?); try again when it ends", null, e);
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException e) when (IsLockConflict(e))
+            {
+                if (!told)
+                    Warning?.Invoke($"{display}: waiting for another download of the same file to finish ({lockPath})");
+                told = true;
+                await Task.Delay(LockPollInterval, ct).ConfigureAwait(false);
+            }
         }
+    }
+
+    // flock's EWOULDBLOCK (Linux 11, macOS 35) or Windows' ERROR_SHARING_VIOLATION; any other I/O error is real.
+    private static bool IsLockConflict(IOException e) => e.HResult is 11 or 35 or unchecked((int)0x80070020);
+
+    private async Task<long> DownloadLockedAsync(HubRepoInfo info, string path, string incomplete, string display, long? size, CancellationToken ct)
+    {
+        long received = 0;
+        var file = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
         using (file)
         {
             long have = file.Length;
@@ -189,17 +229,6 @@ public sealed class HubModelResolver : IDisposable
                 file.SetLength(have);
             }
         }
-        try
-        {
-            HubChecksum.Verify(incomplete, display, etag, size);
-        }
-        catch (HubException)
-        {
-            File.Delete(incomplete);   // a corrupt download never becomes a blob, and is not resumed either
-            throw;
-        }
-        File.Move(incomplete, blob, overwrite: true);
-        Progress?.FileFinished(path);
         return received;
     }
 }

@@ -162,6 +162,29 @@ public sealed class HubModelResolverTests : IAsyncLifetime
         Assert.False(File.Exists(blob + ".incomplete"));
     }
 
+    [Fact]
+    public async Task Download_BlobLockedByAnotherDownload_WaitsThenCompletes()
+    {
+        byte[] weights = File.ReadAllBytes(Path.Combine(Fixture, "model.safetensors"));
+        string lockPath = Path.Combine(_cache, ".locks", "models--bigcode-test--tiny-starchat", FakeHub.Sha256(weights) + ".lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        var warnings = new List<string>();
+        Task<HubSnapshot> download;
+        using var resolver = new HubModelResolver(Settings()) { Warning = w => { lock (warnings) warnings.Add(w); }, LockPollInterval = TimeSpan.FromMilliseconds(50) };
+        using (new FileStream(lockPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None))   // Python's filelock, or a second starchat
+        {
+            download = resolver.DownloadAsync(HubModelId.Parse(Repo), TestContext.Current.CancellationToken);
+            await Task.Delay(1000, TestContext.Current.CancellationToken);
+            Assert.False(download.IsCompleted);
+            lock (warnings) Assert.Contains("waiting for another download", Assert.Single(warnings), StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(RepoFolder, "blobs", FakeHub.Sha256(weights) + ".incomplete")));
+        }
+
+        var snapshot = await download.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(snapshot.Path, "model.safetensors")));
+    }
+
     [Theory]
     [InlineData("model.safetensors")]   // LFS: sha256 against X-Linked-Etag / lfs.sha256
     [InlineData("config.json")]         // in git: sha1 of the git blob
