@@ -257,6 +257,14 @@ public sealed class HubModelResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_UnknownRepo_NotFoundSuggestsTokenForPrivateRepos()
+    {
+        var e = await Assert.ThrowsAsync<HubException>(() => Download("bigcode-test/no-such-model"));
+        Assert.Equal(HubErrorKind.NotFound, e.Kind);
+        Assert.Contains("bigcode-test/no-such-model: repository not found, or private (HF_TOKEN is not set", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Download_GgufId_FetchesOnlyThatFile()
     {
         var snapshot = await Download($"{Repo}/tiny.q8_0.gguf");
