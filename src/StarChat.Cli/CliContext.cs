@@ -21,6 +21,9 @@ internal sealed class CliContext
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        // Redirected output has no terminal width; do not wrap tables at 80 columns.
+        if (!interactive)
+            Console.Profile.Width = 200;
     }
 
     public static CliContext From(ParseResult parse)

@@ -23,6 +23,7 @@ internal static class StarChatCli
         yield return ChatCommand.Create();
         yield return LogitsCommand.Create();
         yield return EvalCommand.Create();
+        yield return BenchCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

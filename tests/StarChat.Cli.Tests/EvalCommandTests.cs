@@ -93,11 +93,11 @@ public class EvalCommandTests
     }
 
     [Fact]
-    public void EvalMultipleCs_LocalModel_IsRefusedUntilTheEngineIsWired()
+    public void EvalMultipleCs_MissingLocalModel_NamesThePath()
     {
         var r = CliRunner.Run("eval", "multiple-cs", "--model", "/some/model.gguf", "--out", NewFolder());
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--endpoint", r.Err, StringComparison.Ordinal);
+        Assert.Contains("/some/model.gguf", r.Err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -19,7 +18,6 @@ public sealed class Sandbox : IDisposable
 
     private readonly SandboxOptions _options;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentQueue<int> _freeUsers = new();
     private readonly bool _ownsRoot;
     private int _runCounter;
 
@@ -41,8 +39,6 @@ public sealed class Sandbox : IDisposable
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(RootDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         _slots = new SemaphoreSlim(_options.Workers, _options.Workers);
-        for (int i = 0; i < _options.Workers; i++)
-            _freeUsers.Enqueue(_options.FirstUserId + i);
     }
 
     /// <summary>The isolation in force.</summary>
@@ -66,17 +62,23 @@ public sealed class Sandbox : IDisposable
     public async Task<SandboxResult> RunAsync(SandboxRequest request, CancellationToken cancellationToken = default)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!_freeUsers.TryDequeue(out int uid)) throw new InvalidOperationException("sandbox slot accounting broke");
+        UserIdLease? user = null;
         string work = Path.Combine(RootDirectory, $"run-{Interlocked.Increment(ref _runCounter)}-{Guid.NewGuid():N}"[..24]);
         try
         {
+            int uid = -1;
+            if (Isolation == SandboxIsolation.Namespaces)
+            {
+                user = await UserIdLease.AcquireAsync(_options.FirstUserId, _options.UserIdCount, cancellationToken).ConfigureAwait(false);
+                uid = user.UserId;
+            }
             PrepareFolder(work, request);
             return await RunInFolderAsync(work, uid, request, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             DeleteFolder(work);
-            _freeUsers.Enqueue(uid);
+            user?.Dispose();
             _slots.Release();
         }
     }
