@@ -24,6 +24,7 @@ internal static class StarChatCli
         yield return LogitsCommand.Create();
         yield return EvalCommand.Create();
         yield return BenchCommand.Create();
+        yield return ServeCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

@@ -58,7 +58,10 @@ public sealed record ServerOptions
     /// <summary>Most choices per request (<c>n</c>).</summary>
     public int MaxChoices { get; init; } = 8;
 
-    /// <summary>Loads the model instead of <see cref="ModelPath"/> (tests, or a host that already has one).</summary>
+    /// <summary>
+    /// Loads the model instead of <see cref="ModelPath"/> (tests, or a host that already has one). A model from here
+    /// stays the caller's: the server does not dispose it.
+    /// </summary>
     public Func<CancellationToken, LocalModel>? ModelLoader { get; init; }
 
     /// <summary>Test hook: a pause after every scheduler step.</summary>

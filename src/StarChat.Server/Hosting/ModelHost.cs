@@ -54,7 +54,7 @@ public sealed class ModelHost : IDisposable
             var options = Options;
             local = options.ModelLoader is { } loader ? loader(_stop.Token) : LocalModel.Load(options.ModelPath, options.Engine);
             _stop.Token.ThrowIfCancellationRequested();
-            var served = new ServedModel(local, options, Metrics);
+            var served = new ServedModel(local, options, Metrics, ownsModel: options.ModelLoader is null);
             lock (_stop)
             {
                 if (_disposed)
@@ -69,7 +69,7 @@ public sealed class ModelHost : IDisposable
         }
         catch (Exception e)
         {
-            local?.Dispose();
+            if (Options.ModelLoader is null) local?.Dispose();
             Error = e.Message;
             State = ModelState.Failed;
             _loaded.TrySetException(e);

@@ -9,10 +9,17 @@ namespace StarChat.Server.Hosting;
 /// <summary>The loaded model with what serving needs around it: prompt building and the batching scheduler.</summary>
 public sealed class ServedModel : IDisposable
 {
+    private readonly bool _ownsModel;
+
     /// <summary>Wraps a loaded model; the scheduler thread starts here.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="options">Limits and defaults.</param>
+    /// <param name="metrics">Where counts and timings go.</param>
+    /// <param name="ownsModel">Dispose <paramref name="model"/> with this object (false when the caller shares it).</param>
     /// <exception cref="ArgumentException">The chat format is unknown or unusable with this model.</exception>
-    public ServedModel(LocalModel model, ServerOptions options, ServerMetrics? metrics = null)
+    public ServedModel(LocalModel model, ServerOptions options, ServerMetrics? metrics = null, bool ownsModel = true)
     {
+        _ownsModel = ownsModel;
         Model = model;
         Options = options;
         Name = options.ModelName ?? DefaultName(model.Files.Path);
@@ -54,6 +61,6 @@ public sealed class ServedModel : IDisposable
     public void Dispose()
     {
         Scheduler.Dispose();
-        Model.Dispose();
+        if (_ownsModel) Model.Dispose();
     }
 }
