@@ -73,6 +73,38 @@ public sealed class TgiApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Generate_Details_SameFieldsAsRealTgiSnapshot()
+    {
+        // The request TGI's own integration test sends (test_flash_starcoder.py), and its recorded response.
+        var snapshot = JsonDocument.Parse(File.ReadAllText(Testing.SharedPaths.Data("tgi-snapshots", "test_flash_starcoder", "test_flash_starcoder.json"))).RootElement;
+
+        using var response = await _client.PostAsJsonAsync("/generate",
+            new { inputs = "def print_hello", parameters = new { max_new_tokens = 10, details = true } }, TestContext.Current.CancellationToken);
+
+        var ours = await Sse.JsonAsync(response);
+        Assert.Equal(Fields(snapshot), Fields(ours));
+        Assert.Equal(Fields(snapshot.GetProperty("details").GetProperty("tokens")[0]), Fields(ours.GetProperty("details").GetProperty("tokens")[0]));
+        Assert.Equal(snapshot.GetProperty("details").GetProperty("generated_tokens").GetInt32(), ours.GetProperty("details").GetProperty("generated_tokens").GetInt32());
+        Assert.Equal(JsonValueKind.Null, ours.GetProperty("details").GetProperty("seed").ValueKind);
+    }
+
+    private static string Fields(JsonElement element)
+    {
+        var names = new List<string>();
+        void Walk(JsonElement e, string path)
+        {
+            if (e.ValueKind != JsonValueKind.Object) return;
+            foreach (var p in e.EnumerateObject())
+            {
+                names.Add(path + p.Name);
+                if (p.Value.ValueKind == JsonValueKind.Object) Walk(p.Value, path + p.Name + ".");
+            }
+        }
+        Walk(element, "");
+        return string.Join(",", names.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Info_Ready_ReportsModelAndLimits()
     {
         var json = await _client.GetFromJsonAsync<JsonElement>("/info", TestContext.Current.CancellationToken);
