@@ -107,6 +107,28 @@ public sealed class OpenAiApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChatCompletions_TopLogprobs_FirstTokenMatchesNumpyLogitsAndAlternativesDescend()
+    {
+        using var response = await _client.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            messages = new object[] { new { role = "system", content = "" }, new { role = "user", content = "How do I sort a list in Python?" } },
+            temperature = 0, max_tokens = 2, logprobs = true, top_logprobs = 3,
+        }, TestContext.Current.CancellationToken);
+
+        var content = (await Sse.JsonAsync(response)).GetProperty("choices")[0].GetProperty("logprobs").GetProperty("content");
+        int v = TinyModel.Shared.Model.VocabSize;
+        int[] ids = Reference.Prompt("chat").Ids;
+        var lastRow = Reference.Logits("chat").AsSpan((ids.Length - 1) * v, v);
+        var first = content[0];
+        Assert.Equal(Reference.LogSoftmax(lastRow, Reference.Greedy("chat")[0]), first.GetProperty("logprob").GetDouble(), 2e-3);
+        var top = first.GetProperty("top_logprobs").EnumerateArray().Select(t => t.GetProperty("logprob").GetDouble()).ToList();
+        Assert.Equal(3, top.Count);
+        Assert.Equal(top.OrderDescending(), top);
+        // Greedy picks the most likely token, so it heads its own alternatives.
+        Assert.Equal(first.GetProperty("token").GetString(), first.GetProperty("top_logprobs")[0].GetProperty("token").GetString());
+    }
+
+    [Fact]
     public async Task Completions_Suffix_FillsTheMiddleLikeTheFixtureFimPrompt()
     {
         // fim.txt is <fim_prefix>P<fim_suffix>S<fim_middle>: sending P as prompt and S as suffix must build the same ids.
