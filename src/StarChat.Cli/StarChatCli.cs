@@ -29,6 +29,7 @@ internal static class StarChatCli
         yield return QuantizeCommand.Create();
         yield return BenchCommand.Create();
         yield return MergeCommand.Create();
+        yield return ServeCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

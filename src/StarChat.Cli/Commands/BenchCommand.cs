@@ -66,7 +66,7 @@ internal static class BenchCommand
                     KvCache = parse.GetValue(kv) == "f16" ? KvCacheType.F16 : KvCacheType.F32,
                     MaxBatch = Math.Max(512, parse.GetValue(prompt)),
                 };
-                using var local = LocalModel.Load(path!, options);
+                using var local = LocalModel.Load(preset is null ? CommonOptions.RequireModel(path, context) : path!, options);
                 var results = new List<ThroughputResult>();
                 if (parse.GetValue(prompt) > 0)
                     results.Add(ThroughputBenchmark.Prompt(local.Model, parse.GetValue(prompt), parse.GetValue(reps), threadCount));

@@ -19,7 +19,7 @@ internal static class MergeCommand
             var context = CliContext.From(parse);
             return CliErrors.Run(context, () =>
             {
-                string basePath = CommonOptions.RequireModel(parse.GetValue(model));
+                string basePath = CommonOptions.RequireModel(parse.GetValue(model), context);
                 var options = lora.Adapters(parse);
                 var adapters = new List<LoraAdapter>();
                 try
