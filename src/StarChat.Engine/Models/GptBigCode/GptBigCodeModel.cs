@@ -17,6 +17,12 @@ public sealed record ModelOptions
 
     /// <summary>Longest run of prompt tokens evaluated in one pass; longer prompts go in chunks (bounds scratch memory).</summary>
     public int MaxBatch { get; init; } = 512;
+
+    /// <summary>
+    /// How block-quantized weights are multiplied: <see cref="QuantizedMatMul.Fast"/> (8-bit activations and integer
+    /// dot products, as llama.cpp does) or <see cref="QuantizedMatMul.Exact"/> (dequantized f32, the reference).
+    /// </summary>
+    public QuantizedMatMul QuantizedMatMul { get; init; } = QuantizedMatMul.Fast;
 }
 
 /// <summary>
@@ -30,6 +36,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
 {
     private readonly GptBigCodeWeights _w;
     private readonly WorkerPool _pool;
+    private readonly MatMulKernelSet _kernels;
     private readonly Lock _gate = new();
     private Scratch _s = new(0, 0, 0, 0);
 
@@ -39,6 +46,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         _w = weights;
         Options = options ?? new ModelOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.MaxBatch, nameof(options));
+        _kernels = MatMulKernelSet.For(Options.QuantizedMatMul);
         _pool = new WorkerPool(Options.Threads);
     }
 
@@ -191,17 +199,17 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
 
             // Attention: a = LN(x); qkv = a·W_attnᵀ + b; q has n_head heads, k and v one head each (MQA).
             LayerNormRows(x, layer.Norm1Weight, layer.Norm1Bias, normed, t);
-            MatMul.Multiply(normed, t, layer.QkvWeight, layer.QkvBias, qkv, _pool);
+            MatMul.Multiply(_kernels, normed, t, layer.QkvWeight, layer.QkvBias, qkv, _pool);
             foreach (var seg in segments)
                 Attend(seg, l, qkv, attn);
-            MatMul.Multiply(attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, proj, _pool);
+            MatMul.Multiply(_kernels, attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, proj, _pool);
             VectorMath.AddInPlace(x, proj);
 
             // MLP: x += c_proj(gelu(c_fc(LN(x))))
             LayerNormRows(x, layer.Norm2Weight, layer.Norm2Bias, normed, t);
-            MatMul.Multiply(normed, t, layer.UpWeight, layer.UpBias, up, _pool);
+            MatMul.Multiply(_kernels, normed, t, layer.UpWeight, layer.UpBias, up, _pool);
             Activate(up);
-            MatMul.Multiply(up, t, layer.DownWeight, layer.DownBias, proj, _pool);
+            MatMul.Multiply(_kernels, up, t, layer.DownWeight, layer.DownBias, proj, _pool);
             VectorMath.AddInPlace(x, proj);
         }
 
@@ -211,7 +219,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         int rows = t - firstLogitRow;
         var h = normed.Slice(0, rows * d);
         LayerNormRows(x.Slice(firstLogitRow * d, rows * d), _w.FinalNormWeight, _w.FinalNormBias, h, rows);
-        MatMul.Multiply(h, rows, _w.OutputHead, [], logits, _pool);
+        MatMul.Multiply(_kernels, h, rows, _w.OutputHead, [], logits, _pool);
     }
 
     /// <summary>Stores one segment's keys and values in its cache and attends its queries over that cache.</summary>
