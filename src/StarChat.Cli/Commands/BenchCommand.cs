@@ -32,9 +32,10 @@ internal static class BenchCommand
         var write = new Option<string?>("--write") { Description = "Keep the synthetic model as this GGUF file (llama.cpp loads it)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer for the synthetic model (default: the StarCoder vocabulary in ../shared)" };
         var kv = new Option<string>("--kv-cache") { Description = "f32 or f16", DefaultValueFactory = _ => "f32" };
+        var exact = SamplingCliOptions.ExactOption();
         var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) tokens/s, like llama-bench.")
         {
-            model, prompt, generate, threads, reps, output, synthetic, type, write, tokenizer, kv,
+            model, prompt, generate, threads, reps, output, synthetic, type, write, tokenizer, kv, exact,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +66,7 @@ internal static class BenchCommand
                     Threads = threadCount,
                     KvCache = parse.GetValue(kv) == "f16" ? KvCacheType.F16 : KvCacheType.F32,
                     MaxBatch = Math.Max(512, parse.GetValue(prompt)),
+                    QuantizedMatMul = SamplingCliOptions.QuantizedMatMulOf(parse, exact),
                 };
                 using var local = LocalModel.Load(path!, options);
                 var results = new List<ThroughputResult>();

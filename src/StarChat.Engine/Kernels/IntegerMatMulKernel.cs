@@ -8,7 +8,8 @@ namespace StarChat.Engine.Kernels;
 /// Block-quantized weights the way ggml's CPU backend multiplies them: each token's activations are quantized once
 /// per product to the weight type's 8-bit <c>vec_dot_type</c> (<see cref="QuantizedDot.ActivationType"/>), then each
 /// output is an integer dot product per block with f32 scales (<see cref="IntegerDot"/>). Several tokens: each weight
-/// row is used for every token while it sits in L1, so the weights stream from memory once per call.
+/// row is used for every token while it sits in L1, so the weights stream from memory once per call, and where a
+/// four-token kernel exists each block is unpacked once for four tokens.
 /// </summary>
 internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
 {
@@ -54,12 +55,17 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         fixed (byte* prepared = block.Prepared)
         fixed (float* output = block.Output)
         {
+            long stride = block.PreparedBytesPerToken, outStride = block.OutFeatures;
+            bool fourTokens = IntegerDot.HasFourTokenKernel(WeightType, path);
             for (int r = 0; r < block.RowCount; r++)
             {
                 byte* row = weights + (long)r * block.RowBytes;
                 float* y = output + block.RowStart + r;
-                for (int t = 0; t < block.Tokens; t++)
-                    y[(long)t * block.OutFeatures] = IntegerDot.Row(WeightType, path, row, prepared + (long)t * block.PreparedBytesPerToken, blocks);
+                int t = 0;
+                for (; fourTokens && t + 4 <= block.Tokens; t += 4)
+                    IntegerDot.RowFourTokens(WeightType, row, prepared + t * stride, stride, blocks, y + t * outStride, outStride);
+                for (; t < block.Tokens; t++)
+                    y[t * outStride] = IntegerDot.Row(WeightType, path, row, prepared + t * stride, blocks);
             }
         }
     }

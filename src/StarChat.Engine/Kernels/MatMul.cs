@@ -76,8 +76,8 @@ public static unsafe class MatMul
         int rowBytes = checked((int)weight.RowBytes);
         int preparedPerToken = kernel.PreparedBytesPerToken(inFeatures);
         var prepared = preparedPerToken == 0 ? [] : KernelScratch.Bytes(checked(preparedPerToken * tokens));
-        for (int t = 0; t < tokens && preparedPerToken > 0; t++)
-            kernel.Prepare(input.Slice(t * inFeatures, inFeatures), prepared.Slice(t * preparedPerToken, preparedPerToken));
+        if (preparedPerToken > 0)
+            PrepareAll(kernel, input, tokens, inFeatures, prepared, preparedPerToken, pool);
 
         if (rowsPerBlock <= 0)
             rowsPerBlock = tokens == 1
@@ -111,6 +111,46 @@ public static unsafe class MatMul
                 RunOnCaller(ref body, outFeatures, rowsPerBlock);
             else
                 pool.ParallelFor(outFeatures, rowsPerBlock, body);
+        }
+    }
+
+    // Quantizing a prompt's activations is real work (T × in values), so several tokens are split across the pool.
+    private static void PrepareAll(IMatMulKernel kernel, ReadOnlySpan<float> input, int tokens, int inFeatures,
+        Span<byte> prepared, int preparedPerToken, WorkerPool? pool)
+    {
+        if (pool is null || tokens < 4)
+        {
+            for (int t = 0; t < tokens; t++)
+                kernel.Prepare(input.Slice(t * inFeatures, inFeatures), prepared.Slice(t * preparedPerToken, preparedPerToken));
+            return;
+        }
+        fixed (float* x = input)
+        fixed (byte* p = prepared)
+        {
+            pool.ParallelFor(tokens, Math.Max(1, tokens / (4 * pool.ThreadCount)), new PrepareBody
+            {
+                Kernel = kernel,
+                Input = x,
+                InFeatures = inFeatures,
+                Prepared = p,
+                PreparedBytesPerToken = preparedPerToken,
+            });
+        }
+    }
+
+    private struct PrepareBody : IParallelBody
+    {
+        public IMatMulKernel Kernel;
+        public float* Input;
+        public int InFeatures;
+        public byte* Prepared;
+        public int PreparedBytesPerToken;
+
+        public readonly void Invoke(int start, int end)
+        {
+            for (int t = start; t < end; t++)
+                Kernel.Prepare(new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures),
+                    new Span<byte>(Prepared + (long)t * PreparedBytesPerToken, PreparedBytesPerToken));
         }
     }
 
