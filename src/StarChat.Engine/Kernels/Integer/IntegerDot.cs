@@ -40,5 +40,5 @@ internal static unsafe partial class IntegerDot
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Half(byte* p) => HalfWidening.HalfToSingle(Unsafe.ReadUnaligned<ushort>(p));
+    private static float Half(byte* p) => HalfTable.At(p);
 }
