@@ -7,9 +7,12 @@ namespace StarChat.Engine.Kernels.Integer;
 
 internal static unsafe partial class IntegerDot
 {
-    /// <summary>True when <see cref="RowFourTokens"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>.</summary>
+    /// <summary>True when <see cref="RowFourTokens"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>.
+    /// They are 256-bit kernels on both vector rungs: on AVX-512 machines (Zen 4 splits 512-bit integer ops in two)
+    /// reusing unpacked weights for four tokens is worth more than the wider vector.</summary>
     public static bool HasFourTokenKernel(TensorType type, KernelPath path)
-        => path == KernelPath.Vector256 && Avx2.IsSupported && type is TensorType.Q8_0 or TensorType.Q4_0;
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
+            && type is TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q6_K;
 
     /// <summary>
     /// One weight row against four tokens (prompt processing): each block's weights are unpacked once and used four
@@ -22,6 +25,8 @@ internal static unsafe partial class IntegerDot
         {
             case TensorType.Q4_0: Q4_0x256FourTokens(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q8_0: Q8_0x256FourTokens(w, a, aStride, blocks, y, yStride); break;
+            case TensorType.Q4_K: Q4_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
+            case TensorType.Q6_K: Q6_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
             default: throw new NotSupportedException($"no four-token kernel for {type}");
         }
     }
