@@ -13,3 +13,8 @@ else
     echo "install: npm not found; the tokenizer reference tests need Node.js and npm" >&2
     exit 1
 fi
+
+# Headless Chromium from Debian for the chat page's end-to-end test (Playwright drives it; it never downloads one).
+if [[ ! -x /usr/bin/chromium ]]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi

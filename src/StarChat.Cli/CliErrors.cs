@@ -49,6 +49,7 @@ internal static class CliErrors
         ArgumentException or NotSupportedException => ExitCodes.BadInput,
         StarChat.Text.Templates.TemplateException => ExitCodes.BadInput,
         StarChat.Formats.ModelFormatException => ExitCodes.BadInput,
+        StarChat.Training.FineTuning.TrainingDivergedException => ExitCodes.Failure,
         StarChat.Engine.Inference.ContextOverflowException => ExitCodes.BadInput,
         UnauthorizedAccessException or IOException => ExitCodes.Failure,
         _ => null,
@@ -58,6 +59,7 @@ internal static class CliErrors
     {
         MissingWeightException or WeightShapeException => "`starchat info <model>` lists the tensors the file holds",
         TokenizerFormatException => "a model folder needs tokenizer.json (or vocab.json + merges.txt); GGUF files carry their own",
+        StarChat.Training.FineTuning.TrainingDivergedException => "lower --lr (or keep --max-grad-norm on); resume from the last checkpoint with --resume",
         StarChat.Engine.Inference.ContextOverflowException => "shorten the prompt, lower --max-new-tokens, or use a model with a longer context",
         StarChat.Formats.ModelFormatException => "the file may be truncated or not a StarCoder-family model; `starchat info <file>` shows what it holds",
         _ => null,

@@ -23,7 +23,12 @@ internal static class StarChatCli
         yield return ChatCommand.Create();
         yield return LogitsCommand.Create();
         yield return EvalCommand.Create();
+        yield return DataCommand.Create();
+        yield return FinetuneCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return QuantizeCommand.Create();
         yield return BenchCommand.Create();
+        yield return ServeCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

@@ -24,5 +24,6 @@ internal static class EvalCommand
         yield return EvalJudgeCommand.Create();
         yield return EvalAnswerCommand.Create();
         yield return EvalPerplexityCommand.Create();
+        yield return EvalLmCommand.Create();
     }
 }

@@ -18,7 +18,7 @@ public sealed record GgufTensorSource(string Name, TensorType Type, TensorShape 
 /// </summary>
 public static class GptBigCodeGgufWriter
 {
-    /// <summary>Writes the file.</summary>
+    /// <summary>Writes the file with the converter's metadata (<see cref="Metadata"/>).</summary>
     /// <param name="path">Output path.</param>
     /// <param name="config">Hyper-parameters.</param>
     /// <param name="name"><c>general.name</c>.</param>
@@ -27,25 +27,20 @@ public static class GptBigCodeGgufWriter
     /// <param name="tensors">Tensors in file order.</param>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public static void Write(string path, GptBigCodeConfig config, string name, int fileType, GgufTokenizerData? tokenizer, IEnumerable<GgufTensorSource> tensors)
+        => Write(path, Metadata(config, name, sizeLabel: null, fileType, tokenizer), tensors);
+
+    /// <summary>Writes the given metadata pairs (in order) and tensors (in order) atomically.</summary>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, GgufValue>> metadata, IEnumerable<GgufTensorSource> tensors)
     {
         var writer = new GgufWriter();
-        writer.Add("general.architecture", GgufValue.Of("starcoder"));
-        writer.Add("general.type", GgufValue.Of("model"));
-        writer.Add("general.name", GgufValue.Of(name));
-        writer.Add("starcoder.context_length", GgufValue.Of((uint)config.ContextLength));
-        writer.Add("starcoder.embedding_length", GgufValue.Of((uint)config.EmbeddingSize));
-        writer.Add("starcoder.feed_forward_length", GgufValue.Of((uint)config.FeedForwardSize));
-        writer.Add("starcoder.block_count", GgufValue.Of((uint)config.LayerCount));
-        writer.Add("starcoder.attention.head_count", GgufValue.Of((uint)config.HeadCount));
-        writer.Add("starcoder.attention.head_count_kv", GgufValue.Of((uint)config.KvHeadCount));
-        writer.Add("starcoder.attention.layer_norm_epsilon", GgufValue.Of(config.LayerNormEpsilon));
-        writer.Add("general.file_type", GgufValue.Of((uint)fileType));
-        writer.Add("general.quantization_version", GgufValue.Of(2u));
-        if (tokenizer is not null)
-            AddTokenizer(writer, tokenizer);
+        foreach (var (key, value) in metadata)
+            writer.Add(key, value);
         foreach (var t in tensors)
             writer.AddTensor(t.Name, t.Type, t.Shape, t.Write);
 
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
         string temp = path + ".partial";
         try
         {
@@ -59,19 +54,53 @@ public static class GptBigCodeGgufWriter
         }
     }
 
-    private static void AddTokenizer(GgufWriter writer, GgufTokenizerData t)
+    /// <summary>
+    /// The metadata pairs in the order <c>convert_hf_to_gguf.py</c> (class <c>StarCoderModel</c>) writes them:
+    /// general, hyper-parameters, file type and quantization version, then the tokenizer.
+    /// </summary>
+    /// <param name="config">Hyper-parameters.</param>
+    /// <param name="name"><c>general.name</c>.</param>
+    /// <param name="sizeLabel"><c>general.size_label</c> (e.g. <c>15B</c>); null writes none.</param>
+    /// <param name="fileType"><c>general.file_type</c>.</param>
+    /// <param name="tokenizer">Tokenizer metadata; null writes none.</param>
+    public static List<KeyValuePair<string, GgufValue>> Metadata(GptBigCodeConfig config, string name, string? sizeLabel, int fileType, GgufTokenizerData? tokenizer)
     {
-        writer.Add("tokenizer.ggml.model", GgufValue.Of(t.Model));
+        ArgumentNullException.ThrowIfNull(config);
+        var kv = new List<KeyValuePair<string, GgufValue>>();
+        void Add(string key, GgufValue value) => kv.Add(new(key, value));
+        Add("general.architecture", GgufValue.Of("starcoder"));
+        Add("general.type", GgufValue.Of("model"));
+        Add("general.name", GgufValue.Of(name));
+        if (sizeLabel is not null)
+            Add("general.size_label", GgufValue.Of(sizeLabel));
+        Add("starcoder.context_length", GgufValue.Of((uint)config.ContextLength));
+        Add("starcoder.embedding_length", GgufValue.Of((uint)config.EmbeddingSize));
+        Add("starcoder.feed_forward_length", GgufValue.Of((uint)config.FeedForwardSize));
+        Add("starcoder.block_count", GgufValue.Of((uint)config.LayerCount));
+        Add("starcoder.attention.head_count", GgufValue.Of((uint)config.HeadCount));
+        Add("starcoder.attention.head_count_kv", GgufValue.Of((uint)config.KvHeadCount));
+        Add("starcoder.attention.layer_norm_epsilon", GgufValue.Of(config.LayerNormEpsilon));
+        Add("general.file_type", GgufValue.Of((uint)fileType));
+        Add("general.quantization_version", GgufValue.Of(2u));
+        if (tokenizer is not null)
+            AddTokenizer(kv, tokenizer);
+        return kv;
+    }
+
+    private static void AddTokenizer(List<KeyValuePair<string, GgufValue>> kv, GgufTokenizerData t)
+    {
+        void Add(string key, GgufValue value) => kv.Add(new(key, value));
+        Add("tokenizer.ggml.model", GgufValue.Of(t.Model));
         if (t.Pre is not null)
-            writer.Add("tokenizer.ggml.pre", GgufValue.Of(t.Pre));
-        writer.Add("tokenizer.ggml.tokens", GgufValue.Strings(new PackedStringCollection(t.Tokens)));
+            Add("tokenizer.ggml.pre", GgufValue.Of(t.Pre));
+        Add("tokenizer.ggml.tokens", GgufValue.Strings(new PackedStringCollection(t.Tokens)));
         if (t.TokenTypes is not null)
-            writer.Add("tokenizer.ggml.token_type", GgufValue.Array(t.TokenTypes.ToArray()));
+            Add("tokenizer.ggml.token_type", GgufValue.Array(t.TokenTypes.ToArray()));
         if (t.Merges.Count > 0)
-            writer.Add("tokenizer.ggml.merges", GgufValue.Strings(new PackedStringCollection(t.Merges)));
+            Add("tokenizer.ggml.merges", GgufValue.Strings(new PackedStringCollection(t.Merges)));
         void Id(string key, int? value)
         {
-            if (value is { } v) writer.Add(key, GgufValue.Of((uint)v));
+            if (value is { } v) Add(key, GgufValue.Of((uint)v));
         }
         Id("tokenizer.ggml.bos_token_id", t.BosTokenId);
         Id("tokenizer.ggml.eos_token_id", t.EosTokenId);
@@ -82,10 +111,10 @@ public static class GptBigCodeGgufWriter
         Id("tokenizer.ggml.fim_suf_token_id", t.FimSuffixTokenId);
         Id("tokenizer.ggml.fim_mid_token_id", t.FimMiddleTokenId);
         if (t.AddBos is { } addBos)
-            writer.Add("tokenizer.ggml.add_bos_token", GgufValue.Of(addBos));
+            Add("tokenizer.ggml.add_bos_token", GgufValue.Of(addBos));
         if (t.AddEos is { } addEos)
-            writer.Add("tokenizer.ggml.add_eos_token", GgufValue.Of(addEos));
+            Add("tokenizer.ggml.add_eos_token", GgufValue.Of(addEos));
         if (t.ChatTemplate is not null)
-            writer.Add("tokenizer.chat_template", GgufValue.Of(t.ChatTemplate));
+            Add("tokenizer.chat_template", GgufValue.Of(t.ChatTemplate));
     }
 }

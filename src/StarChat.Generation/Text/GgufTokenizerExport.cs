@@ -9,7 +9,8 @@ public static class GgufTokenizerExport
     /// <summary>
     /// Tokens by id (byte-level strings; added tokens as their text), token types (3 control for special added
     /// tokens, 4 user-defined for other added tokens, 1 normal), merges as <c>"left right"</c>, special ids and the
-    /// chat template. Pre-tokenizer <c>starcoder</c> (or <c>gpt-2</c>).
+    /// chat template. Pre-tokenizer <c>starcoder</c> (or <c>gpt-2</c>). Like <c>convert_hf_to_gguf.py</c>, no FIM ids are
+    /// written: llama.cpp finds <c>&lt;fim_prefix&gt;</c> and its siblings by their text.
     /// </summary>
     public static GgufTokenizerData From(ModelTokenizer model)
     {
@@ -35,9 +36,6 @@ public static class GgufTokenizerExport
             EosTokenId = definition.EosTokenId,
             UnknownTokenId = model.Config.UnkToken is { } unk ? tokenizer.TokenToId(unk) : null,
             PaddingTokenId = definition.PadTokenId,
-            FimPrefixTokenId = tokenizer.TokenToId("<fim_prefix>"),
-            FimSuffixTokenId = tokenizer.TokenToId("<fim_suffix>"),
-            FimMiddleTokenId = tokenizer.TokenToId("<fim_middle>"),
             ChatTemplate = model.Config.ChatTemplate,
         };
     }

