@@ -1,5 +1,6 @@
 using System.Text.Json;
 using StarChat.Engine.Tensors;
+using StarChat.Formats.Hub;
 using StarChat.Text.Tokenization;
 
 namespace StarChat.Cli;
@@ -43,6 +44,8 @@ internal static class CliErrors
 
     private static int? Classify(Exception e) => e switch
     {
+        HubException { Kind: HubErrorKind.AccessDenied or HubErrorKind.NotFound or HubErrorKind.NotCached } => ExitCodes.BadInput,
+        HubException => ExitCodes.Failure,
         FileNotFoundException or DirectoryNotFoundException => ExitCodes.BadInput,
         TokenizerFormatException or InvalidDataException or FormatException or JsonException => ExitCodes.BadInput,
         MissingWeightException or WeightShapeException => ExitCodes.BadInput,
@@ -57,6 +60,10 @@ internal static class CliErrors
 
     private static string? Hint(Exception e) => e switch
     {
+        HubException { Kind: HubErrorKind.AccessDenied } => "create a read token at https://huggingface.co/settings/tokens and export HF_TOKEN=hf_... (or put it in $HF_HOME/token)",
+        HubException { Kind: HubErrorKind.NotFound } => "--model takes a local path or a Hub id org/name[/file.gguf][@revision]; a path that does not exist is read as a Hub id",
+        HubException { Kind: HubErrorKind.NotCached } => "run once without HF_HUB_OFFLINE to download the model, or pass a local path",
+        HubException { Kind: HubErrorKind.Network } => "run the command again: downloads resume where they stopped; with HF_HUB_OFFLINE=1 cached models load without the network",
         MissingWeightException or WeightShapeException => "`starchat info <model>` lists the tensors the file holds",
         TokenizerFormatException => "a model folder needs tokenizer.json (or vocab.json + merges.txt); GGUF files carry their own",
         StarChat.Training.FineTuning.TrainingDivergedException => "lower --lr (or keep --max-grad-norm on); resume from the last checkpoint with --resume",

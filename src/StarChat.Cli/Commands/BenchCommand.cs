@@ -68,7 +68,7 @@ internal static class BenchCommand
                     MaxBatch = Math.Max(512, parse.GetValue(prompt)),
                     QuantizedMatMul = SamplingCliOptions.QuantizedMatMulOf(parse, exact),
                 };
-                using var local = LocalModel.Load(path!, options);
+                using var local = LocalModel.Load(preset is null ? CommonOptions.RequireModel(path, context) : path!, options);
                 var results = new List<ThroughputResult>();
                 if (parse.GetValue(prompt) > 0)
                     results.Add(ThroughputBenchmark.Prompt(local.Model, parse.GetValue(prompt), parse.GetValue(reps), threadCount));

@@ -44,7 +44,7 @@ internal sealed class EvalBackendOptions
         }
         if (string.IsNullOrEmpty(model))
             throw new ArgumentException("no model: pass --model PATH or --endpoint URL");
-        var local = LocalModel.Load(model);
+        var local = LocalModel.Load(CommonOptions.RequireModel(model));
         try
         {
             var chat = ChatFormats.Create("auto", local.Text, DefaultPaths.TechnicalAssistantPrompt);

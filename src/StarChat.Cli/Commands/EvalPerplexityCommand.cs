@@ -34,7 +34,7 @@ internal static class EvalPerplexityCommand
                 Threads = parse.GetValue(threads),
                 MaxBatch = parse.GetValue(batch) is { } b and > 0 ? b : Math.Max(1, ctx),
             };
-            using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model)), options);
+            using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), cli), options);
             var text = File.ReadAllText(parse.GetValue(file)!.FullName);
             int[] tokens = local.Text.Tokenizer.Encode(text, parseSpecialTokens: false);
             cli.Err.WriteLine($"{tokens.Length} tokens; context {ctx}");

@@ -9,7 +9,7 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var path = new Argument<string>("path") { Description = "A Hugging Face folder, or a .safetensors, .bin (PyTorch or legacy GGML) or .gguf file" };
+        var path = new Argument<string>("path") { Description = "A Hugging Face folder, or a .safetensors, .bin (PyTorch or legacy GGML) or .gguf file, or a Hub id org/name[/file.gguf][@revision]" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON, for scripts" };
         var command = new Command("info", "Describe a model file or folder: format, hyper-parameters, tokenizer and tensors.") { path, json };
         command.SetAction(parse => Execute(parse.GetValue(path)!, parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
@@ -21,7 +21,7 @@ internal static class InfoCommand
         ModelReport report;
         try
         {
-            using var model = ModelFile.Open(path);
+            using var model = ModelFile.Open(HubDownloads.Resolve(path, error, terminal: ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected));
             report = ModelReport.From(model);
         }
         catch (Exception e) when (e is ModelFormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException

@@ -25,7 +25,7 @@ internal static class TemplateCommand
             var context = CliContext.From(parse);
             return CliErrors.Run(context, () =>
             {
-                var loaded = ModelTokenizer.Load(CommonOptions.RequireModel(parse.GetValue(model)));
+                var loaded = ModelTokenizer.Load(CommonOptions.RequireModel(parse.GetValue(model), context));
                 var chat = ChatFormats.Create(parse.GetValue(format)!, loaded, parse.GetValue(taPrompt));
                 var conversation = ReadMessages(parse.GetValue(messages)!.FullName);
                 var segments = chat.Render(conversation, addGenerationPrompt: !parse.GetValue(training));

@@ -21,7 +21,7 @@ internal static class TokenizeCommand
             var context = CliContext.From(parse);
             return CliErrors.Run(context, () =>
             {
-                var tokenizer = ModelTokenizer.Load(CommonOptions.RequireModel(parse.GetValue(model))).Tokenizer;
+                var tokenizer = ModelTokenizer.Load(CommonOptions.RequireModel(parse.GetValue(model), context)).Tokenizer;
                 bool parseSpecial = !parse.GetValue(noSpecial);
                 string input = parse.GetValue(text)!;
                 if (input != "-")

@@ -1,0 +1,109 @@
+using StarChat.Testing;
+using StarChat.Testing.Hub;
+
+namespace StarChat.Cli.Tests;
+
+/// <summary>
+/// <c>--model org/name</c> end to end: the CLI downloads the tiny StarChat fixture from a fake Hub (HF_ENDPOINT) into a
+/// temporary HF_HOME and generates exactly what it generates from the fixture folder itself.
+/// </summary>
+public sealed class HubModelTests : IAsyncLifetime
+{
+    private const string Repo = "bigcode-test/tiny-starchat";
+    private static readonly string[] Variables =
+        ["HF_ENDPOINT", "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"];
+
+    private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+    private readonly string _home = Path.Combine(Path.GetTempPath(), $"starchat-hfhome-{Guid.NewGuid():N}");
+    private FakeHub _hub = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub = await FakeHub.StartAsync(Repo);
+        _hub.AddCommit("main", FakeHub.FolderFiles(SharedPaths.Fixtures("tiny-starchat")));
+        foreach (var v in Variables)
+            Environment.SetEnvironmentVariable(v, null);
+        Environment.SetEnvironmentVariable("HF_ENDPOINT", _hub.Endpoint);
+        Environment.SetEnvironmentVariable("HF_HOME", _home);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (name, value) in _saved)
+            Environment.SetEnvironmentVariable(name, value);
+        await _hub.DisposeAsync();
+        if (Directory.Exists(_home))
+            Directory.Delete(_home, recursive: true);
+    }
+
+    private static readonly string[] Generate = ["--prompt", "def print_hello", "--greedy", "-n", "3"];
+
+    [Fact]
+    public void Run_HubId_DownloadsThenGeneratesAsFromTheFolder()
+    {
+        var local = CliRunner.Run(["run", "--model", SharedPaths.Fixtures("tiny-starchat"), .. Generate]);
+
+        var hub = CliRunner.Run(["run", "--model", Repo, .. Generate]);
+        TestContext.Current.TestOutputHelper?.WriteLine(hub.Err);
+
+        Assert.Equal(0, hub.ExitCode);
+        Assert.Equal(local.Out, hub.Out);
+        Assert.Contains("downloading model.safetensors", hub.Err, StringComparison.Ordinal);
+        Assert.Contains("checksum ok", hub.Err, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(_home, "hub", "models--bigcode-test--tiny-starchat", "snapshots")));
+
+        Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
+        int requests = _hub.Requests.Count;
+        var offline = CliRunner.Run(["run", "--model", Repo, .. Generate]);
+        TestContext.Current.TestOutputHelper?.WriteLine(offline.Err);
+
+        Assert.Equal(0, offline.ExitCode);
+        Assert.Equal(local.Out, offline.Out);
+        Assert.Contains("using the cached snapshot", offline.Err, StringComparison.Ordinal);
+        Assert.Equal(requests, _hub.Requests.Count);
+    }
+
+    [Fact]
+    public void Run_GgufFileId_FetchesThatFileAndGeneratesAsFromIt()
+    {
+        string gguf = SharedPaths.Fixtures("gguf", "tiny-starchat.q4_0.gguf");
+        _hub.AddCommit("gguf", new Dictionary<string, byte[]> { ["tiny-starchat.q4_0.gguf"] = File.ReadAllBytes(gguf), ["README.md"] = [0x23] });
+        var local = CliRunner.Run(["run", "--model", gguf, .. Generate]);
+
+        var hub = CliRunner.Run(["run", "--model", $"{Repo}/tiny-starchat.q4_0.gguf@gguf", .. Generate]);
+
+        Assert.Equal(0, hub.ExitCode);
+        Assert.Equal(local.Out, hub.Out);
+        Assert.Contains("1 file (", hub.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_HubId_DescribesTheSnapshot()
+    {
+        var r = CliRunner.Run("info", Repo);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("models--bigcode-test--tiny-starchat", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_GatedHubIdWithoutToken_ErrorAndHintNameHfToken()
+    {
+        _hub.GatedToken = "hf_granted";
+
+        var r = CliRunner.Run(["run", "--model", Repo, .. Generate]);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("error: bigcode-test/tiny-starchat is a gated model", r.Err, StringComparison.Ordinal);
+        Assert.Contains("hint: create a read token", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_UnknownRevision_BadInputNamingRevision()
+    {
+        var r = CliRunner.Run(["run", "--model", $"{Repo}@nope", .. Generate]);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("revision 'nope' not found", r.Err, StringComparison.Ordinal);
+    }
+}
