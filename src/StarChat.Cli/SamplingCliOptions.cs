@@ -1,4 +1,5 @@
 using System.CommandLine;
+using StarChat.Engine.Kernels;
 using StarChat.Engine.Models.GptBigCode;
 using StarChat.Generation.Sampling;
 
@@ -23,10 +24,17 @@ internal sealed class SamplingCliOptions
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (default: all cores)" };
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "Key/value cache type: f32 or f16", DefaultValueFactory = _ => "f32" };
     public LoraCliOptions Lora { get; } = new();
+    public Option<bool> Exact { get; } = ExactOption();
+
+    /// <summary><c>--exact</c>: quantized weights dequantized to f32 instead of llama.cpp-style 8-bit activations.</summary>
+    public static Option<bool> ExactOption() => new("--exact") { Description = "Quantized weights as exact f32 (slow reference) instead of 8-bit integer dot products" };
+
+    public static QuantizedMatMul QuantizedMatMulOf(ParseResult parse, Option<bool> exact)
+        => parse.GetValue(exact) ? QuantizedMatMul.Exact : QuantizedMatMul.Fast;
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, TypicalP, RepetitionPenalty, MaxNewTokens, MinNewTokens, Seed, Greedy, Threads, KvCache })
+        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, TypicalP, RepetitionPenalty, MaxNewTokens, MinNewTokens, Seed, Greedy, Threads, KvCache, Exact })
             command.Options.Add(option);
         Lora.AddTo(command);
     }
@@ -61,5 +69,6 @@ internal sealed class SamplingCliOptions
             var other => throw new ArgumentException($"--kv-cache must be f32 or f16, not '{other}'"),
         },
         Adapters = Lora.Adapters(parse),
+        QuantizedMatMul = QuantizedMatMulOf(parse, Exact),
     };
 }

@@ -81,6 +81,51 @@ public class GenerationCommandTests
         }
     }
 
+    [Fact]
+    public void Logits_ExactFlag_MatchesNumpyWhileDefaultMatchesLlamaCppCloser()
+    {
+        // fixtures: the chat prompt's last-position logits of tiny-starchat.q8_0.gguf from numpy (same dequantized
+        // weights, float activations) and from llama.cpp (8-bit activations, f16 GELU table).
+        using var expected = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(SharedPaths.Fixtures("expected.json")));
+        var chat = expected.RootElement.GetProperty("cases").EnumerateArray()
+            .First(c => c.GetProperty("model").GetString() == "gguf/tiny-starchat.q8_0.gguf" && c.GetProperty("prompt").GetString() == "chat");
+        string ids = string.Join(',', chat.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()));
+        var numpy = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(SharedPaths.Fixtures("logits", "tiny-starchat.q8_0.gguf.chat.last.numpy.f32"))).ToArray();
+        var llamaCpp = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(SharedPaths.Fixtures("logits", "tiny-starchat.q8_0.gguf.chat.last.f32"))).ToArray();
+
+        var exact = LastLogits(ids, "--exact");
+        var fast = LastLogits(ids);
+
+        Assert.True(MaxAbs(exact, numpy) <= 2e-3, $"--exact vs numpy: {MaxAbs(exact, numpy)}");
+        Assert.True(MaxAbs(fast, numpy) > 2e-3, "the default should quantize activations, so differ from numpy");
+        Assert.True(MaxAbs(fast, llamaCpp) <= 0.3, $"default vs llama.cpp: {MaxAbs(fast, llamaCpp)}");
+        Assert.True(MaxAbs(fast, llamaCpp) < MaxAbs(exact, llamaCpp), $"default {MaxAbs(fast, llamaCpp)} vs --exact {MaxAbs(exact, llamaCpp)} from llama.cpp");
+
+        static float[] LastLogits(string ids, params string[] extra)
+        {
+            string output = Path.Combine(Path.GetTempPath(), $"starchat-logits-{Guid.NewGuid():N}.f32");
+            try
+            {
+                var r = CliRunner.Run(["logits", "--model", SharedPaths.Fixtures("gguf", "tiny-starchat.q8_0.gguf"), "--ids", ids, "--out", output, .. extra]);
+                Assert.True(r.ExitCode == 0, r.Err);
+                return MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(output)).ToArray();
+            }
+            finally
+            {
+                File.Delete(output);
+            }
+        }
+
+        static double MaxAbs(float[] a, float[] b)
+        {
+            Assert.Equal(a.Length, b.Length);
+            double worst = 0;
+            for (int i = 0; i < a.Length; i++)
+                worst = Math.Max(worst, Math.Abs(a[i] - b[i]));
+            return worst;
+        }
+    }
+
     [Theory]
     [InlineData("--ids", "1,99999", "outside the vocabulary")]
     [InlineData("--ids", "1,x", "comma-separated integers")]

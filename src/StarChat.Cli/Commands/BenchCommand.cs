@@ -32,9 +32,10 @@ internal static class BenchCommand
         var write = new Option<string?>("--write") { Description = "Keep the synthetic model as this GGUF file (llama.cpp loads it)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer for the synthetic model (default: the StarCoder vocabulary in ../shared)" };
         var kv = new Option<string>("--kv-cache") { Description = "f32 or f16", DefaultValueFactory = _ => "f32" };
+        var exact = SamplingCliOptions.ExactOption();
         var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) tokens/s, like llama-bench.")
         {
-            model, prompt, generate, threads, reps, output, synthetic, type, write, tokenizer, kv,
+            model, prompt, generate, threads, reps, output, synthetic, type, write, tokenizer, kv, exact,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +66,7 @@ internal static class BenchCommand
                     Threads = threadCount,
                     KvCache = parse.GetValue(kv) == "f16" ? KvCacheType.F16 : KvCacheType.F32,
                     MaxBatch = Math.Max(512, parse.GetValue(prompt)),
+                    QuantizedMatMul = SamplingCliOptions.QuantizedMatMulOf(parse, exact),
                 };
                 using var local = LocalModel.Load(preset is null ? CommonOptions.RequireModel(path, context) : path!, options);
                 var results = new List<ThroughputResult>();
@@ -101,11 +103,28 @@ internal static class BenchCommand
         n_prompt = r.PromptTokens,
         n_gen = r.GeneratedTokens,
         kernel_path = KernelSelection.Current.ToString(),
-        avg_ns = (long)(1e9 * (r.PromptTokens + r.GeneratedTokens) / r.Average),
+        // llama-bench: samples_ns are whole-run times, avg_ns/stddev_ns their mean and sample deviation; avg_ts and
+        // stddev_ts the same over each run's tokens/s.
+        avg_ns = (long)Mean(SamplesNs(r)),
+        stddev_ns = (long)StdDev(SamplesNs(r)),
         avg_ts = r.Average,
         stddev_ts = r.StdDev,
+        samples_ns = SamplesNs(r).Select(ns => (long)ns).ToArray(),
         samples_ts = r.SamplesTs,
     };
+
+    private static double[] SamplesNs(ThroughputResult r)
+        => [.. r.SamplesTs.Select(ts => 1e9 * (r.PromptTokens + r.GeneratedTokens) / ts)];
+
+    private static double Mean(double[] values) => values.Length == 0 ? 0 : values.Average();
+
+    private static double StdDev(double[] values)
+    {
+        if (values.Length < 2)
+            return 0;
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
+    }
 
     private static void Table(CliContext context, List<ThroughputResult> results, string modelType, long size, long parameters)
     {

@@ -15,8 +15,9 @@ internal static class LogitsCommand
         var all = new Option<bool>("--all-positions") { Description = "Write a row for every position, not just the last" };
         var output = new Option<FileInfo>("--out", "-o") { Description = "Output file: little-endian float32 [positions × vocab]", Required = true };
         var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (default: all cores)" };
+        var exact = SamplingCliOptions.ExactOption();
         var lora = new LoraCliOptions();
-        var command = new Command("logits", "Write the next-token logits of a prompt as raw float32.") { model, prompt, ids, all, output, threads };
+        var command = new Command("logits", "Write the next-token logits of a prompt as raw float32.") { model, prompt, ids, all, output, threads, exact };
         lora.AddTo(command);
         command.SetAction(parse =>
         {
@@ -26,7 +27,7 @@ internal static class LogitsCommand
                 string? text = parse.GetValue(prompt), idList = parse.GetValue(ids);
                 if ((text is null) == (idList is null))
                     return context.Fail(ExitCodes.BadInput, "give exactly one of --prompt and --ids");
-                using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), new() { Threads = parse.GetValue(threads), Adapters = lora.Adapters(parse) });
+                using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), new() { Threads = parse.GetValue(threads), QuantizedMatMul = SamplingCliOptions.QuantizedMatMulOf(parse, exact), Adapters = lora.Adapters(parse) });
                 int[] tokens = text is not null ? local.Text.Tokenizer.Encode(text) : ParseIds(idList!);
                 if (tokens.Length == 0)
                     return context.Fail(ExitCodes.BadInput, "the prompt is empty");

@@ -28,11 +28,33 @@ public static unsafe class MatMul
     /// <remarks>Rungs and thread counts change the summation order, so results may differ in the last bits.</remarks>
     public static void Multiply(ReadOnlySpan<float> input, int tokens, TensorView weight, ReadOnlySpan<float> bias,
         Span<float> output, WorkerPool? pool = null)
-        => Multiply(KernelSelection.Current, input, tokens, weight, bias, output, pool, rowsPerBlock: 0);
+        => Multiply(MatMulKernelSet.Exact, KernelSelection.Current, input, tokens, weight, bias, output, pool, rowsPerBlock: 0);
+
+    /// <summary>
+    /// Computes <c>output[t, o] = Σ_i input[t, i]·weight[o, i] + bias[o]</c> with the kernels of
+    /// <paramref name="kernels"/> (a model's <see cref="QuantizedMatMul"/> choice); otherwise as the overload without it.
+    /// </summary>
+    /// <param name="kernels">The kernel set, e.g. <see cref="MatMulKernelSet.Fast"/>.</param>
+    /// <param name="input">Activations, f32 <c>[tokens, in]</c> row-major.</param>
+    /// <param name="tokens">Number of tokens T (1 when decoding).</param>
+    /// <param name="weight">A rank-2 tensor <c>[out, in]</c>.</param>
+    /// <param name="bias">Empty for no bias, else <c>out</c> values.</param>
+    /// <param name="output">f32 <c>[tokens, out]</c>; must not overlap <paramref name="input"/>.</param>
+    /// <param name="pool">Threads to split the output rows over; null computes on the calling thread.</param>
+    /// <exception cref="ArgumentException">A length does not match the weight's shape, or the weight is not rank 2.</exception>
+    /// <exception cref="NotSupportedException">No kernel for the weight's type.</exception>
+    public static void Multiply(MatMulKernelSet kernels, ReadOnlySpan<float> input, int tokens, TensorView weight,
+        ReadOnlySpan<float> bias, Span<float> output, WorkerPool? pool = null)
+        => Multiply(kernels, KernelSelection.Current, input, tokens, weight, bias, output, pool, rowsPerBlock: 0);
 
     internal static void Multiply(KernelPath path, ReadOnlySpan<float> input, int tokens, TensorView weight,
         ReadOnlySpan<float> bias, Span<float> output, WorkerPool? pool, int rowsPerBlock)
+        => Multiply(MatMulKernelSet.Exact, path, input, tokens, weight, bias, output, pool, rowsPerBlock);
+
+    internal static void Multiply(MatMulKernelSet kernels, KernelPath path, ReadOnlySpan<float> input, int tokens,
+        TensorView weight, ReadOnlySpan<float> bias, Span<float> output, WorkerPool? pool, int rowsPerBlock)
     {
+        ArgumentNullException.ThrowIfNull(kernels);
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
         if (weight.Shape.Rank != 2)
@@ -46,7 +68,7 @@ public static unsafe class MatMul
             throw new ArgumentException($"tensor '{weight.Name}' {weight.Shape}: output has {output.Length} values, expected {tokens} × {outFeatures}", nameof(output));
         if (!bias.IsEmpty && bias.Length != outFeatures)
             throw new ArgumentException($"tensor '{weight.Name}' {weight.Shape}: bias has {bias.Length} values, expected {outFeatures}", nameof(bias));
-        if (!MatMulKernels.TryGet(weight.Type, out var kernel))
+        if (!kernels.TryGet(weight.Type, out var kernel))
             throw new NotSupportedException($"tensor '{weight.Name}': no matmul kernel for {TensorTypeInfo.Name(weight.Type)} weights");
         if (tokens == 0 || outFeatures == 0)
             return;
@@ -54,8 +76,8 @@ public static unsafe class MatMul
         int rowBytes = checked((int)weight.RowBytes);
         int preparedPerToken = kernel.PreparedBytesPerToken(inFeatures);
         var prepared = preparedPerToken == 0 ? [] : KernelScratch.Bytes(checked(preparedPerToken * tokens));
-        for (int t = 0; t < tokens && preparedPerToken > 0; t++)
-            kernel.Prepare(input.Slice(t * inFeatures, inFeatures), prepared.Slice(t * preparedPerToken, preparedPerToken));
+        if (preparedPerToken > 0)
+            PrepareAll(kernel, input, tokens, inFeatures, prepared, preparedPerToken, pool);
 
         if (rowsPerBlock <= 0)
             rowsPerBlock = tokens == 1
@@ -89,6 +111,46 @@ public static unsafe class MatMul
                 RunOnCaller(ref body, outFeatures, rowsPerBlock);
             else
                 pool.ParallelFor(outFeatures, rowsPerBlock, body);
+        }
+    }
+
+    // Quantizing a prompt's activations is real work (T × in values), so several tokens are split across the pool.
+    private static void PrepareAll(IMatMulKernel kernel, ReadOnlySpan<float> input, int tokens, int inFeatures,
+        Span<byte> prepared, int preparedPerToken, WorkerPool? pool)
+    {
+        if (pool is null || tokens < 4)
+        {
+            for (int t = 0; t < tokens; t++)
+                kernel.Prepare(input.Slice(t * inFeatures, inFeatures), prepared.Slice(t * preparedPerToken, preparedPerToken));
+            return;
+        }
+        fixed (float* x = input)
+        fixed (byte* p = prepared)
+        {
+            pool.ParallelFor(tokens, Math.Max(1, tokens / (4 * pool.ThreadCount)), new PrepareBody
+            {
+                Kernel = kernel,
+                Input = x,
+                InFeatures = inFeatures,
+                Prepared = p,
+                PreparedBytesPerToken = preparedPerToken,
+            });
+        }
+    }
+
+    private struct PrepareBody : IParallelBody
+    {
+        public IMatMulKernel Kernel;
+        public float* Input;
+        public int InFeatures;
+        public byte* Prepared;
+        public int PreparedBytesPerToken;
+
+        public readonly void Invoke(int start, int end)
+        {
+            for (int t = start; t < end; t++)
+                Kernel.Prepare(new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures),
+                    new Span<byte>(Prepared + (long)t * PreparedBytesPerToken, PreparedBytesPerToken));
         }
     }
 

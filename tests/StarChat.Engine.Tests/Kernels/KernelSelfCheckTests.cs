@@ -1,4 +1,5 @@
 using StarChat.Engine.Kernels;
+using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
 
 namespace StarChat.Engine.Tests.Kernels;
@@ -72,6 +73,40 @@ public class KernelSelfCheckTests
                 }
             }
             weight.KeepAlive();
+        }
+    }
+
+    [Theory]
+    [InlineData(TensorType.Q8_0)]
+    [InlineData(TensorType.Q4_0)]
+    [InlineData(TensorType.Q6_K)]
+    [InlineData(TensorType.Q4_K)]
+    [InlineData(TensorType.Q5_K)]
+    public void FastQuantizedMatMul_OnSelectedRung_MatchesGgmlGenericDot(TensorType type)
+    {
+        int columns = 2 * TensorTypeInfo.BlockSize(type) * 4, rows = 19;
+        var activationType = QuantizedDot.ActivationType(type);
+        foreach (int tokens in new[] { 1, 5 })
+        {
+            var weights = QuantizedTensor.Random(type, rows, columns, seed: 21);
+            var input = KernelTestData.Uniform(tokens * columns, seed: 22, low: -2, high: 2);
+            var output = new float[tokens * rows];
+            MatMul.Multiply(MatMulKernelSet.Fast, input, tokens, weights.View, [], output);
+            int rowBytes = checked((int)weights.View.RowBytes);
+            var activations = new byte[TensorTypeInfo.ByteCount(activationType, columns)];
+            for (int t = 0; t < tokens; t++)
+            {
+                Quantize.Row(activationType, input.AsSpan(t * columns, columns), activations);
+                for (int r = 0; r < rows; r++)
+                {
+                    double magnitude = 0;
+                    for (int i = 0; i < columns; i++)
+                        magnitude += Math.Abs(weights.Values[r * columns + i] * input[t * columns + i]);
+                    KernelAssert.Close(QuantizedDot.Row(type, weights.Bytes.Slice(r * rowBytes, rowBytes), activations),
+                        output[t * rows + r], 1e-5 * magnitude + 1e-6, $"{type} on {KernelSelection.Current} T={tokens} y[{t}, {r}]");
+                }
+            }
+            weights.KeepAlive();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using StarChat.Engine.Kernels;
 using StarChat.Engine.Models.GptBigCode;
 using StarChat.Engine.Tensors;
 using StarChat.Formats;
@@ -87,7 +88,8 @@ public sealed class GgufConverterTests : IDisposable
         var result = GgufConverter.Convert(input, output, type: null, new ConversionOptions { Threads = 2 });
         Assert.All(result.Tensors, t => Assert.Equal(t.SourceType, t.Type));
 
-        using var converted = LocalModel.Load(output, new ModelOptions { Threads = 2 });
+        // numpy's row of README §8 is for float activations: the exact path, not llama.cpp-style 8-bit ones.
+        using var converted = LocalModel.Load(output, new ModelOptions { Threads = 2, QuantizedMatMul = QuantizedMatMul.Exact });
         Assert.Equal(49156, converted.Text.Tokenizer.VocabSize);
         const int vocab = 49156;
         double worst = 0;

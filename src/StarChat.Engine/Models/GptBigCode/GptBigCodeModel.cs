@@ -23,6 +23,12 @@ public sealed record ModelOptions
     /// <see cref="GptBigCodeWeights.WithAdapters"/>); loaders that open files (StarChat.Generation's LocalModel) read it.
     /// </summary>
     public IReadOnlyList<LoraAdapterOption> Adapters { get; init; } = [];
+
+    /// <summary>
+    /// How block-quantized weights are multiplied: <see cref="QuantizedMatMul.Fast"/> (8-bit activations and integer
+    /// dot products, as llama.cpp does) or <see cref="QuantizedMatMul.Exact"/> (dequantized f32, the reference).
+    /// </summary>
+    public QuantizedMatMul QuantizedMatMul { get; init; } = QuantizedMatMul.Fast;
 }
 
 /// <summary>A PEFT LoRA adapter folder to apply, and a factor on its update (on top of lora_alpha/r).</summary>
@@ -41,6 +47,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
 {
     private readonly GptBigCodeWeights _w;
     private readonly WorkerPool _pool;
+    private readonly MatMulKernelSet _kernels;
     private readonly Lock _gate = new();
     private Scratch _s = new(0, 0, 0, 0);
     private float[] _lowRank = [];   // LoRA scratch, grown on first use
@@ -52,6 +59,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         _w = weights;
         Options = options ?? new ModelOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.MaxBatch, nameof(options));
+        _kernels = MatMulKernelSet.For(Options.QuantizedMatMul);
         _pool = new WorkerPool(Options.Threads);
     }
 
@@ -226,13 +234,13 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         int rows = t - firstLogitRow;
         var h = normed.Slice(0, rows * d);
         LayerNormRows(x.Slice(firstLogitRow * d, rows * d), _w.FinalNormWeight, _w.FinalNormBias, h, rows);
-        MatMul.Multiply(h, rows, _w.OutputHead, [], logits, _pool);
+        MatMul.Multiply(_kernels, h, rows, _w.OutputHead, [], logits, _pool);
     }
 
     /// <summary>y = x·Wᵀ + b, then y += scale·(x·Aᵀ)·Bᵀ for each low-rank update (LoRA applied without merging).</summary>
     private void Linear(ReadOnlySpan<float> x, int t, TensorView weight, float[] bias, IReadOnlyList<LowRankAdapter> updates, Span<float> y)
     {
-        MatMul.Multiply(x, t, weight, bias, y, _pool);
+        MatMul.Multiply(_kernels, x, t, weight, bias, y, _pool);
         foreach (var u in updates)
         {
             int r = u.Rank, outFeatures = (int)u.B.Shape[0];
@@ -240,8 +248,8 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
             if (_delta.Length < t * outFeatures) _delta = new float[t * outFeatures];
             var low = _lowRank.AsSpan(0, t * r);                     // x·Aᵀ                [t, r]
             var delta = _delta.AsSpan(0, t * outFeatures);           // (x·Aᵀ)·Bᵀ           [t, out]
-            MatMul.Multiply(x, t, u.A, [], low, _pool);
-            MatMul.Multiply(low, t, u.B, [], delta, _pool);
+            MatMul.Multiply(_kernels, x, t, u.A, [], low, _pool);
+            MatMul.Multiply(_kernels, low, t, u.B, [], delta, _pool);
             VectorMath.AddScaled(y, delta, u.Scale);
         }
     }

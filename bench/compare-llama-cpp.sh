@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Side-by-side speed of llama.cpp and StarChat on the very same GGUF files and threads.
+#
+#   bench/compare-llama-cpp.sh LLAMA_CPP_BUILD_DIR [MODEL.gguf...]
+#
+# LLAMA_CPP_BUILD_DIR is a CPU build of llama.cpp (it holds bin/llama-bench); build it yourself beside the project,
+# it is never part of this repository. Without MODEL files, StarCoderBase-1B-shaped synthetic F16, Q8_0 and Q4_0
+# files are written once to $WORK (starchat bench --synthetic starcoder-1b --type T --write FILE).
+# Each round runs llama-bench then starchat bench on each file (alternating, so both see the same machine load);
+# the table shows medians over rounds of each tool's mean t/s (llama-bench's avg_ts), their ratio, peak resident
+# memory and the wall time of a load-only run (one prompt token).
+#
+# Environment: THREADS (2), PROMPT (128), GEN (32), REPS per run (3), ROUNDS (3), WORK (/tmp/starchat-compare),
+# STARCHAT (the repository's ./starchat launcher).
+set -euo pipefail
+
+if [[ $# -lt 1 ]]; then
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+fi
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$1"; shift
+llama_bench="$build/bin/llama-bench"
+[[ -x "$llama_bench" ]] || { echo "error: $llama_bench not found (build llama.cpp's llama-bench first)" >&2; exit 2; }
+starchat="${STARCHAT:-$root/starchat}"
+threads="${THREADS:-2}" prompt="${PROMPT:-128}" gen="${GEN:-32}" reps="${REPS:-3}" rounds="${ROUNDS:-3}"
+work="${WORK:-/tmp/starchat-compare}"
+mkdir -p "$work/runs"
+command -v python3 >/dev/null || { echo "error: python3 is needed for the summary" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time (GNU time) is needed for memory figures" >&2; exit 2; }
+
+models=("$@")
+if [[ ${#models[@]} -eq 0 ]]; then
+    for type in f16 q8_0 q4_0; do
+        file="$work/starcoder-1b-$type.gguf"
+        [[ -f "$file" ]] || "$starchat" bench --synthetic starcoder-1b --type "$type" --write "$file" -p 0 -n 0 >/dev/null
+        models+=("$file")
+    done
+fi
+
+llama_commit="$("$llama_bench" --version 2>&1 | grep -o 'version: [0-9]* ([0-9a-f]*)' | head -1 || true)"
+rm -f "$work"/runs/*
+for ((round = 1; round <= rounds; round++)); do
+    for i in "${!models[@]}"; do
+        m="${models[$i]}"
+        echo "round $round/$rounds: $(basename "$m")" >&2
+        /usr/bin/time -f '%M %e' -o "$work/runs/llama-$i-$round.time" \
+            "$llama_bench" -m "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/llama-$i-$round.json" 2>/dev/null
+        /usr/bin/time -f '%M %e' -o "$work/runs/starchat-$i-$round.time" \
+            "$starchat" bench --model "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/starchat-$i-$round.json" 2>/dev/null
+        # Load-only runs: one prompt token, no generation, one repetition.
+        /usr/bin/time -f '%M %e' -o "$work/runs/llama-load-$i-$round.time" \
+            "$llama_bench" -m "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
+        /usr/bin/time -f '%M %e' -o "$work/runs/starchat-load-$i-$round.time" \
+            "$starchat" bench --model "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
+    done
+done
+
+python3 - "$work/runs" "$rounds" "$threads" "$llama_commit" "${models[@]}" <<'PY'
+import json, os, statistics, sys
+runs, rounds, threads, commit, models = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+
+def records(tool, i):
+    out = []
+    for r in range(1, rounds + 1):
+        with open(os.path.join(runs, f"{tool}-{i}-{r}.json")) as f:
+            out.append(json.load(f))
+    return out
+
+def time_file(name):
+    with open(os.path.join(runs, name)) as f:
+        kb, wall = f.read().split()[-2:]
+    return int(kb) / 1024, float(wall)
+
+def test_name(rec):
+    return f"pp{rec['n_prompt']}" if rec["n_gen"] == 0 else f"tg{rec['n_gen']}"
+
+print(f"llama.cpp {commit or '(version unknown)'} vs starchat, {threads} threads, medians of {rounds} rounds\n")
+print(f"| model | test | llama.cpp t/s | starchat t/s | ratio |")
+print(f"|---|---|---:|---:|---:|")
+memory = []
+for i, m in enumerate(models):
+    name = os.path.basename(m)
+    per_tool = {}
+    for tool in ("llama", "starchat"):
+        by_test = {}
+        for round_records in records(tool, i):
+            for rec in round_records:
+                by_test.setdefault(test_name(rec), []).append(rec["avg_ts"])
+        per_tool[tool] = {k: statistics.median(v) for k, v in by_test.items()}
+    for test in sorted(per_tool["llama"], key=lambda t: (t[:2] != "pp", t)):
+        ours = per_tool["starchat"].get(test, float("nan"))
+        theirs = per_tool["llama"][test]
+        print(f"| {name} | {test} | {theirs:.2f} | {ours:.2f} | {ours / theirs:.2f} |")
+    row = [name]
+    for tool in ("llama", "starchat"):
+        rss = statistics.median(time_file(f"{tool}-{i}-{r}.time")[0] for r in range(1, rounds + 1))
+        load = statistics.median(time_file(f"{tool}-load-{i}-{r}.time")[1] for r in range(1, rounds + 1))
+        row += [rss, load]
+    memory.append(row)
+print("\n| model | llama.cpp peak RSS MiB | llama.cpp load-only run s | starchat peak RSS MiB | starchat load-only run s |")
+print("|---|---:|---:|---:|---:|")
+for name, lr, ll, sr, sl in memory:
+    print(f"| {name} | {lr:.0f} | {ll:.2f} | {sr:.0f} | {sl:.2f} |")
+PY

@@ -1,0 +1,27 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace StarChat.Engine.Kernels.Integer;
+
+/// <summary>
+/// f16 → f32 for the per-block scales, by table (ggml's <c>ggml_table_f32_f16</c> idea). .NET exposes no scalar
+/// F16C conversion and the portable bit-twiddling one costs a dozen instructions and a branch per scale, which is
+/// a third of a Q4_0 block's work; real weights' scales fall in a few cache lines of the 256 KiB table.
+/// Values are exactly <see cref="HalfWidening.HalfToSingle"/>'s.
+/// </summary>
+internal static unsafe class HalfTable
+{
+    // Lives for the whole process, so native memory that is never freed.
+    private static readonly float* s_table = Build();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float At(byte* half) => s_table[Unsafe.ReadUnaligned<ushort>(half)];
+
+    private static float* Build()
+    {
+        var table = (float*)NativeMemory.AlignedAlloc(65536 * sizeof(float), 64);
+        for (int bits = 0; bits < 65536; bits++)
+            table[bits] = HalfWidening.HalfToSingle((ushort)bits);
+        return table;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace StarChat.Engine.Kernels.Integer;
+
+internal static unsafe partial class IntegerDot
+{
+    // block_q8_K: f32 d, 256 × int8, 16 × int16 sums of 16 quants.
+    private const int Q8_KBytes = 292, Q8_KQuants = 4, Q8_KSums = 260;
+
+    // block_q6_K: ql[128] low nibbles, qh[64] top two bits, int8 scales[16] (one per 16 weights), f16 d.
+    private const int Q6_KBytes = 210, Q6_KHigh = 128, Q6_KScales = 192, Q6_KD = 208;
+
+    // pshufb masks putting group scales (g, g + 1) in the low / high eight bytes: the two 16-weight groups of
+    // 32-weight chunk c = 4h + k.
+    private static readonly Vector128<byte>[] s_q6ScalePairs = [.. Enumerable.Range(0, 8).Select(c =>
+        Vector128.Create((byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c),
+            (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1)))];
+
+    // q = 6-bit unsigned (0…63); Σ (q − 32)·y = maddubs(q, y) − maddubs(32, y), both in int16 range (ggml's way).
+    private static float Q6_Kx256(byte* w, byte* a, int blocks)
+    {
+        var acc = Vector256<float>.Zero;
+        var low4 = Vector256.Create((byte)0x0F);
+        var two = Vector256.Create((byte)3);
+        var m32 = Vector256.Create((byte)32);
+        for (int i = 0; i < blocks; i++, w += Q6_KBytes, a += Q8_KBytes)
+        {
+            var scales = Vector128.Load(w + Q6_KScales);
+            var sumi = Vector256<int>.Zero;
+            for (int h = 0; h < 2; h++)
+            {
+                var low1 = Vector256.Load(w + 64 * h);
+                var low2 = Vector256.Load(w + 64 * h + 32);
+                var high = Vector256.Load(w + Q6_KHigh + 32 * h);
+                sbyte* y = (sbyte*)(a + Q8_KQuants + 128 * h);
+                var q0 = (low1 & low4) | Vector256.ShiftLeft(high & two, 4);
+                var q1 = (low2 & low4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2) & two, 4);
+                var q2 = Vector256.ShiftRightLogical(low1, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 4) & two, 4);
+                var q3 = Vector256.ShiftRightLogical(low2, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 6), 4);
+                sumi += Q6Chunk(q0, Vector256.Load(y), m32, scales, 4 * h);
+                sumi += Q6Chunk(q1, Vector256.Load(y + 32), m32, scales, 4 * h + 1);
+                sumi += Q6Chunk(q2, Vector256.Load(y + 64), m32, scales, 4 * h + 2);
+                sumi += Q6Chunk(q3, Vector256.Load(y + 96), m32, scales, 4 * h + 3);
+            }
+            float d = Half(w + Q6_KD) * *(float*)a;
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(d), acc);
+        }
+        return Vector256.Sum(acc);
+    }
+
+    private static Vector256<int> Q6Chunk(Vector256<byte> q, Vector256<sbyte> y, Vector256<byte> m32, Vector128<byte> scales, int chunk)
+    {
+        var centred = Avx2.MultiplyAddAdjacent(q, y) - Avx2.MultiplyAddAdjacent(m32, y);
+        var pair = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, s_q6ScalePairs[chunk]).AsSByte());
+        return Avx2.MultiplyAddAdjacent(centred, pair);
+    }
+}

@@ -1,0 +1,72 @@
+using StarChat.Engine.Kernels.Integer;
+using StarChat.Engine.Quantization;
+using StarChat.Engine.Tensors;
+
+namespace StarChat.Engine.Kernels;
+
+/// <summary>
+/// Block-quantized weights the way ggml's CPU backend multiplies them: each token's activations are quantized once
+/// per product to the weight type's 8-bit <c>vec_dot_type</c> (<see cref="QuantizedDot.ActivationType"/>), then each
+/// output is an integer dot product per block with f32 scales (<see cref="IntegerDot"/>). Several tokens: each weight
+/// row is used for every token while it sits in L1, so the weights stream from memory once per call, and where a
+/// four-token kernel exists each block is unpacked once for four tokens.
+/// </summary>
+internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
+{
+    private readonly TensorType _activationType;
+    private readonly int _blockSize;
+    private readonly int _activationBlockBytes;
+
+    public IntegerMatMulKernel(TensorType weightType)
+    {
+        WeightType = weightType;
+        _activationType = QuantizedDot.ActivationType(weightType);
+        _blockSize = TensorTypeInfo.BlockSize(weightType);
+        _activationBlockBytes = TensorTypeInfo.BlockBytes(_activationType);
+    }
+
+    public TensorType WeightType { get; }
+
+    public int PreparedBytesPerToken(int inFeatures)
+    {
+        if (inFeatures % _blockSize != 0)
+            throw new ArgumentException($"{inFeatures} input features are not whole {TensorTypeInfo.Name(WeightType)} blocks of {_blockSize}", nameof(inFeatures));
+        return checked(inFeatures / _blockSize * _activationBlockBytes);
+    }
+
+    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared) => Quantize.Row(_activationType, input, prepared);
+
+    public void Multiply(in MatMulBlock block)
+    {
+        var path = block.Path;
+        int blocks = block.InFeatures / _blockSize;
+        if (!IntegerDot.HasVectorKernel(WeightType, path))
+        {
+            for (int r = 0; r < block.RowCount; r++)
+            {
+                var row = block.Weights.Slice(r * block.RowBytes, block.RowBytes);
+                for (int t = 0; t < block.Tokens; t++)
+                    block.Output[t * block.OutFeatures + block.RowStart + r] =
+                        QuantizedDot.Row(WeightType, row, block.Prepared.Slice(t * block.PreparedBytesPerToken, block.PreparedBytesPerToken));
+            }
+            return;
+        }
+        fixed (byte* weights = block.Weights)
+        fixed (byte* prepared = block.Prepared)
+        fixed (float* output = block.Output)
+        {
+            long stride = block.PreparedBytesPerToken, outStride = block.OutFeatures;
+            bool fourTokens = IntegerDot.HasFourTokenKernel(WeightType, path);
+            for (int r = 0; r < block.RowCount; r++)
+            {
+                byte* row = weights + (long)r * block.RowBytes;
+                float* y = output + block.RowStart + r;
+                int t = 0;
+                for (; fourTokens && t + 4 <= block.Tokens; t += 4)
+                    IntegerDot.RowFourTokens(WeightType, row, prepared + t * stride, stride, blocks, y + t * outStride, outStride);
+                for (; t < block.Tokens; t++)
+                    y[t * outStride] = IntegerDot.Row(WeightType, path, row, prepared + t * stride, blocks);
+            }
+        }
+    }
+}
