@@ -80,13 +80,19 @@ public sealed class MatMulTests : IDisposable
             MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
             MatMul.Multiply(input, tokens, weight.View, bias, output);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
+        // Per-call allocations show in every round; the runtime's one-off lazy lock in a blocking wait in one at most.
+        var rounds = new long[3];
+        for (int round = 0; round < rounds.Length; round++)
         {
-            MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
-            MatMul.Multiply(input, tokens, weight.View, bias, output);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++)
+            {
+                MatMul.Multiply(input, tokens, weight.View, bias, output, _pool);
+                MatMul.Multiply(input, tokens, weight.View, bias, output);
+            }
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds.Count(r => r == 0) >= 2, $"bytes allocated per round of 50 calls: {string.Join(", ", rounds)}");
         weight.KeepAlive();
     }
 

@@ -69,13 +69,20 @@ public sealed class MultiQueryAttentionTests : IDisposable
             MultiQueryAttention.Compute(queries, keys, values, output, shape, _pool);
             MultiQueryAttention.Compute(queries.AsSpan(0, 128), halfKeys, halfValues, decodeOutput, decode);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        // A per-call allocation shows in every round; a one-off lazy allocation inside the runtime's wait primitives
+        // (when a loaded machine first makes the pool block instead of spin) shows in one round at most.
+        var rounds = new long[3];
+        for (int round = 0; round < rounds.Length; round++)
         {
-            MultiQueryAttention.Compute(queries, keys, values, output, shape, _pool);
-            MultiQueryAttention.Compute(queries.AsSpan(0, 128), halfKeys, halfValues, decodeOutput, decode);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                MultiQueryAttention.Compute(queries, keys, values, output, shape, _pool);
+                MultiQueryAttention.Compute(queries.AsSpan(0, 128), halfKeys, halfValues, decodeOutput, decode);
+            }
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds.Count(r => r == 0) >= 2, $"bytes allocated per round of 20 calls: {string.Join(", ", rounds)}");
     }
 
     [Fact]

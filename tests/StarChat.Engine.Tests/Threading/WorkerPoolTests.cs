@@ -146,12 +146,18 @@ public class WorkerPoolTests
         var body = new CountingBody(hits);
         for (int i = 0; i < 100; i++)
             pool.ParallelFor(hits.Length, 8, body);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
-            pool.ParallelFor(hits.Length, 8, body);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.All(hits, h => Assert.Equal(1100, h));
+        // Per-call allocations show in every round; ManualResetEventSlim's lazily created lock (made the first time a
+        // loaded machine makes the caller block instead of spin) in one round at most.
+        var rounds = new long[3];
+        for (int round = 0; round < rounds.Length; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+                pool.ParallelFor(hits.Length, 8, body);
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(rounds.Count(r => r == 0) >= 2, $"bytes allocated per round of 1000 calls: {string.Join(", ", rounds)}");
+        Assert.All(hits, h => Assert.Equal(3100, h));
     }
 
     [Fact]
