@@ -31,7 +31,7 @@ public sealed class Sandbox : IDisposable
         Isolation = _options.Isolation ?? detected;
         if (Isolation == SandboxIsolation.Namespaces && detected != SandboxIsolation.Namespaces)
             throw new SandboxException($"namespace isolation is not available here: {reason}");
-        IsolationNote = Isolation == SandboxIsolation.Namespaces ? "network, mount and PID namespaces; per-worker user; read-only file systems outside the run folder"
+        IsolationNote = Isolation == SandboxIsolation.Namespaces ? "network, mount and PID namespaces; per-run user id; read-only file systems outside the run folder"
             : $"process limits only ({(reason.Length > 0 ? reason : "chosen")}): no network isolation, so programs using network modules are refused; writes outside the run folder are limited by file permissions only";
         _ownsRoot = _options.RootDirectory is null;
         RootDirectory = _options.RootDirectory ?? Path.Combine(Path.GetTempPath(), $"starchat-sandbox-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
