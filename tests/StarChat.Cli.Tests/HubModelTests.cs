@@ -64,6 +64,19 @@ public sealed class HubModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Convert_HubId_WritesLlamaCppsBytes()
+    {
+        string output = Path.Combine(_home, "tiny-starchat.q8_0.gguf");
+        var r = CliRunner.Run("convert", Repo, "--out", output, "--type", "q8_0", "--threads", "2");
+        Assert.True(r.ExitCode == 0, r.Err);
+        // Named after the repository, not the snapshot's commit folder: the same file llama.cpp's tools made.
+        using var stream = File.OpenRead(output);
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        using var expected = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(SharedPaths.Fixtures("expected.json")));
+        Assert.Equal(expected.RootElement.GetProperty("files").GetProperty("gguf/tiny-starchat.q8_0.gguf").GetProperty("sha256").GetString(), sha);
+    }
+
+    [Fact]
     public void Run_GgufFileId_FetchesThatFileAndGeneratesAsFromIt()
     {
         string gguf = SharedPaths.Fixtures("gguf", "tiny-starchat.q4_0.gguf");

@@ -12,7 +12,7 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "A Hugging Face folder (safetensors or .bin, any dtype, sharded), a GGML v3 .bin or a .gguf" };
+        var input = new Argument<string>("input") { Description = "A Hugging Face folder (safetensors or .bin, any dtype, sharded), a GGML v3 .bin, a .gguf, or a Hub id org/name[@revision]" };
         var output = new Option<string>("--out", "-o") { Description = "The GGUF file to write", Required = true };
         var type = new Option<string?>("--type", "-t")
         {
@@ -29,8 +29,10 @@ internal static class ConvertCommand
             {
                 var fileType = parse.GetValue(type) is { } t ? LlamaFileType.Parse(t) : null;
                 var watch = Stopwatch.StartNew();
-                var result = GgufConverter.Convert(parse.GetValue(input)!, parse.GetValue(output)!, fileType,
-                    new ConversionOptions { Threads = parse.GetValue(threads), Name = parse.GetValue(name) });
+                string given = parse.GetValue(input)!;
+                string source = CommonOptions.RequireModel(given, context);
+                var result = GgufConverter.Convert(source, parse.GetValue(output)!, fileType,
+                    new ConversionOptions { Threads = parse.GetValue(threads), Name = parse.GetValue(name), NamedAfter = given });
                 ConversionReport.Write(context, result, watch.Elapsed);
                 return ExitCodes.Ok;
             });

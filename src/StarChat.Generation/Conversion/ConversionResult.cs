@@ -30,6 +30,10 @@ public sealed record ConversionOptions
     /// <summary>Threads for quantizing (default: all cores).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary><c>general.name</c>; default: from the input's metadata or its folder name.</summary>
+    /// <summary><c>general.name</c>; default: from the input's metadata or the name of <see cref="NamedAfter"/>.</summary>
     public string? Name { get; init; }
+
+    /// <summary>What the default name comes from when the input has none: its folder or file name, unless the input
+    /// was resolved from something else (a Hub id such as <c>org/name</c>, whose snapshot folder is a commit hash).</summary>
+    public string? NamedAfter { get; init; }
 }

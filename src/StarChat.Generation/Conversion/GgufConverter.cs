@@ -38,7 +38,7 @@ public static class GgufConverter
         var baseType = type is null || type.IsQuantized ? TensorType.F32 : type.DefaultType;
         var planned = sources.Select(s => (s.Name, s.View, Type: keep ? s.View.Type : ConverterType(s.Name, s.View, baseType))).ToList();
 
-        string name = options.Name ?? model.GgufMetadata?.GetStringOrNull("general.name") ?? ModelNaming.FromPath(input);
+        string name = options.Name ?? model.GgufMetadata?.GetStringOrNull("general.name") ?? ModelNaming.FromPath(options.NamedAfter ?? input);
         string sizeLabel = ModelNaming.SizeLabel(sources.Sum(s => s.View.Shape.ElementCount));
         int fileType = keep ? KeptFileType(planned.Select(p => p.Type)) : type!.IsQuantized ? 0 : type.Id;
         var metadata = GptBigCodeGgufWriter.Metadata(config, name, sizeLabel, fileType, tokenizer);
