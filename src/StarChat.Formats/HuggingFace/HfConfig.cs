@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StarChat.Formats.IO;
 
 namespace StarChat.Formats.HuggingFace;
 
@@ -46,34 +47,34 @@ internal sealed record HfConfig
         using var gen = JsonFiles.Parse(origin, generation);
         return result with
         {
-            BosTokenId = OptionalInt(origin, gen.RootElement, "bos_token_id") ?? result.BosTokenId,
+            BosTokenId = JsonFields.Int(origin, gen.RootElement, "bos_token_id") ?? result.BosTokenId,
             EosTokenIds = Ids(origin, gen.RootElement, "eos_token_id") ?? result.EosTokenIds,
         };
     }
 
     internal static HfConfig Parse(string origin, JsonElement root)
     {
-        string? modelType = OptionalString(origin, root, "model_type");
+        string? modelType = JsonFields.String(origin, root, "model_type");
         if (modelType is not null && modelType != "gpt_bigcode")
             throw new ModelFormatException(origin, "model_type", $"'{modelType}' is not a GPTBigCode model (gpt_bigcode)");
         int embd = RequiredInt(origin, root, "n_embd", "hidden_size");
         var (quantMethod, quantDescription) = Quantization(root);
         return new HfConfig
         {
-            VocabSize = OptionalInt(origin, root, "vocab_size"),
-            ContextLength = OptionalInt(origin, root, "n_positions") ?? OptionalInt(origin, root, "max_position_embeddings"),
+            VocabSize = JsonFields.Int(origin, root, "vocab_size"),
+            ContextLength = JsonFields.Int(origin, root, "n_positions") ?? JsonFields.Int(origin, root, "max_position_embeddings"),
             EmbeddingSize = embd,
             LayerCount = RequiredInt(origin, root, "n_layer", "num_hidden_layers"),
             HeadCount = RequiredInt(origin, root, "n_head", "num_attention_heads"),
-            FeedForwardSize = OptionalInt(origin, root, "n_inner"),
-            MultiQuery = OptionalBool(origin, root, "multi_query") ?? true,
-            LayerNormEpsilon = (float)(OptionalNumber(origin, root, "layer_norm_epsilon") ?? 1e-5),
-            Activation = OptionalString(origin, root, "activation_function") ?? "gelu_pytorch_tanh",
-            ScaleAttentionWeights = OptionalBool(origin, root, "scale_attn_weights") ?? true,
-            TieWordEmbeddings = OptionalBool(origin, root, "tie_word_embeddings") ?? true,
-            BosTokenId = OptionalInt(origin, root, "bos_token_id") ?? 50256,
+            FeedForwardSize = JsonFields.Int(origin, root, "n_inner"),
+            MultiQuery = JsonFields.Bool(origin, root, "multi_query") ?? true,
+            LayerNormEpsilon = (float)(JsonFields.Number(origin, root, "layer_norm_epsilon") ?? 1e-5),
+            Activation = JsonFields.String(origin, root, "activation_function") ?? "gelu_pytorch_tanh",
+            ScaleAttentionWeights = JsonFields.Bool(origin, root, "scale_attn_weights") ?? true,
+            TieWordEmbeddings = JsonFields.Bool(origin, root, "tie_word_embeddings") ?? true,
+            BosTokenId = JsonFields.Int(origin, root, "bos_token_id") ?? 50256,
             EosTokenIds = Ids(origin, root, "eos_token_id") ?? [50256],
-            TorchDtype = OptionalString(origin, root, "torch_dtype"),
+            TorchDtype = JsonFields.String(origin, root, "torch_dtype"),
             QuantMethod = quantMethod,
             QuantDescription = quantDescription,
         };
@@ -94,43 +95,8 @@ internal sealed record HfConfig
     }
 
     private static int RequiredInt(string origin, JsonElement root, string name, string alias)
-        => OptionalInt(origin, root, name) ?? OptionalInt(origin, root, alias)
+        => JsonFields.Int(origin, root, name) ?? JsonFields.Int(origin, root, alias)
            ?? throw new ModelFormatException(origin, name, $"missing (also looked for '{alias}')");
-
-    private static int? OptionalInt(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)
-            ? i
-            : throw new ModelFormatException(origin, name, $"expected a 32-bit integer, found {v.ValueKind} {Truncate(v)}");
-    }
-
-    private static double? OptionalNumber(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new ModelFormatException(origin, name, $"expected a number, found {v.ValueKind}");
-    }
-
-    private static bool? OptionalBool(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new ModelFormatException(origin, name, $"expected true or false, found {v.ValueKind}"),
-        };
-    }
-
-    private static string? OptionalString(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new ModelFormatException(origin, name, $"expected a string, found {v.ValueKind}");
-    }
 
     /// <summary>An id given as an integer or a list of integers (generation_config's eos_token_id may be a list).</summary>
     private static int[]? Ids(string origin, JsonElement root, string name)
@@ -148,11 +114,5 @@ internal sealed record HfConfig
             return [.. ids];
         }
         throw new ModelFormatException(origin, name, $"expected an integer or a list of integers, found {v.ValueKind}");
-    }
-
-    private static string Truncate(JsonElement v)
-    {
-        string s = v.GetRawText();
-        return s.Length > 40 ? s[..40] + "…" : s;
     }
 }

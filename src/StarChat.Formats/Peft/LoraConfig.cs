@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using StarChat.Formats.HuggingFace;
+using StarChat.Formats.IO;
 
 namespace StarChat.Formats.Peft;
 
@@ -56,14 +57,14 @@ public sealed record LoraConfig
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new ModelFormatException(origin, "root", $"expected a JSON object, found {root.ValueKind}");
-        string peftType = String(origin, root, "peft_type") ?? "LORA";
+        string peftType = JsonFields.String(origin, root, "peft_type") ?? "LORA";
         if (peftType != "LORA")
             throw new ModelFormatException(origin, "peft_type", $"'{peftType}' adapters are not supported (LORA is)");
-        if (Bool(origin, root, "use_dora") == true)
+        if (JsonFields.Bool(origin, root, "use_dora") == true)
             throw new ModelFormatException(origin, "use_dora", "DoRA adapters are not supported (their update is normalized per column)");
-        if (Bool(origin, root, "fan_in_fan_out") == true)
+        if (JsonFields.Bool(origin, root, "fan_in_fan_out") == true)
             throw new ModelFormatException(origin, "fan_in_fan_out", "true is for GPT-2 Conv1D layers; GPTBigCode's nn.Linear adapters have it false");
-        string bias = String(origin, root, "bias") ?? "none";
+        string bias = JsonFields.String(origin, root, "bias") ?? "none";
         if (bias != "none")
             throw new ModelFormatException(origin, "bias", $"'{bias}' (trained biases that replace the base ones) is not supported; only \"none\"");
         foreach (var field in new[] { "modules_to_save", "rank_pattern", "alpha_pattern" })
@@ -77,10 +78,10 @@ public sealed record LoraConfig
                 })
                 throw new ModelFormatException(origin, field, $"{v.GetRawText()} is not supported (only adapters without {field})");
         }
-        int rank = Int(origin, root, "r") ?? 8;
+        int rank = JsonFields.Int(origin, root, "r") ?? 8;
         if (rank <= 0)
             throw new ModelFormatException(origin, "r", $"rank {rank} must be positive");
-        double alpha = Number(origin, root, "lora_alpha") ?? 8;
+        double alpha = JsonFields.Number(origin, root, "lora_alpha") ?? 8;
         IReadOnlyList<string>? list = null;
         string? pattern = null;
         if (root.TryGetProperty("target_modules", out var targets) && targets.ValueKind != JsonValueKind.Null)
@@ -107,44 +108,10 @@ public sealed record LoraConfig
         {
             Rank = rank,
             Alpha = alpha,
-            UseRsLora = Bool(origin, root, "use_rslora") ?? false,
+            UseRsLora = JsonFields.Bool(origin, root, "use_rslora") ?? false,
             TargetModules = list,
             TargetPattern = pattern,
-            BaseModel = String(origin, root, "base_model_name_or_path"),
+            BaseModel = JsonFields.String(origin, root, "base_model_name_or_path"),
         };
-    }
-
-    private static int? Int(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i
-            : throw new ModelFormatException(origin, name, $"expected an integer, found {v.ValueKind} {v.GetRawText()}");
-    }
-
-    private static double? Number(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new ModelFormatException(origin, name, $"expected a number, found {v.ValueKind}");
-    }
-
-    private static bool? Bool(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new ModelFormatException(origin, name, $"expected true or false, found {v.ValueKind}"),
-        };
-    }
-
-    private static string? String(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new ModelFormatException(origin, name, $"expected a string, found {v.ValueKind}");
     }
 }

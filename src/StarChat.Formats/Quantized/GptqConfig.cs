@@ -1,5 +1,6 @@
 using System.Text.Json;
 using StarChat.Formats.HuggingFace;
+using StarChat.Formats.IO;
 
 namespace StarChat.Formats.Quantized;
 
@@ -48,10 +49,10 @@ internal sealed record GptqConfig(string Origin, int Bits, int GroupSize, bool D
         int group = Int(origin, root, "group_size", "q_group_size") ?? 128;
         if (group != -1 && group <= 0)
             throw new ModelFormatException(origin, "group_size", $"{group} is neither a positive group size nor −1 (one group per row)");
-        bool descAct = Bool(origin, root, "desc_act") ?? false;
-        if (Bool(origin, root, "is_marlin_format") == true)
+        bool descAct = JsonFields.Bool(origin, root, "desc_act") ?? false;
+        if (JsonFields.Bool(origin, root, "is_marlin_format") == true)
             throw new ModelFormatException(origin, "is_marlin_format", "Marlin-repacked GPTQ weights are not supported; use the plain GPTQ checkpoint");
-        string format = String(origin, root, "checkpoint_format") ?? "gptq";
+        string format = JsonFields.String(origin, root, "checkpoint_format") ?? "gptq";
         int zeroOffset = format switch
         {
             "gptq" => 1,
@@ -72,24 +73,5 @@ internal sealed record GptqConfig(string Origin, int Bits, int GroupSize, bool D
                 : throw new ModelFormatException(origin, key, $"expected an integer, found {v.ValueKind} {v.GetRawText()}");
         }
         return null;
-    }
-
-    private static bool? Bool(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new ModelFormatException(origin, name, $"expected true or false, found {v.ValueKind}"),
-        };
-    }
-
-    private static string? String(string origin, JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-            return null;
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new ModelFormatException(origin, name, $"expected a string, found {v.ValueKind}");
     }
 }
