@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
 
 namespace StarChat.Engine.Kernels;
@@ -22,8 +24,10 @@ public static class MatMulKernels
             if (TensorTypeInfo.IsKnown(type) && TensorTypeInfo.IsQuantized(type) && Quantization.Dequantize.IsSupported(type))
                 kernels[type] = new DequantizingMatMulKernel(type);
         }
-        kernels[TensorType.Q8_SCB] = new Q8ScbMatMulKernel();
-        kernels[TensorType.Q4_GPTQ] = new Q4GptqMatMulKernel();
+        kernels[TensorType.Q8_SCB] = new WideningMatMulKernel(TensorType.Q8_SCB,
+            (path, row, x) => VectorMath.DotQ8Scb(path, MemoryMarshal.Cast<byte, BlockQ8_SCB>(row), x));
+        kernels[TensorType.Q4_GPTQ] = new WideningMatMulKernel(TensorType.Q4_GPTQ,
+            (path, row, x) => VectorMath.DotQ4Gptq(path, MemoryMarshal.Cast<byte, BlockQ4_GPTQ>(row), x));
         return kernels.ToImmutable();
     }
 
