@@ -55,9 +55,7 @@ public sealed class LocalModel : IDisposable
         try
         {
             var config = files.RequireConfig();
-            var text = files.Tokenizer is { } source
-                ? TokenizerSources.Create(source, path)
-                : throw new FileNotFoundException($"{path}: no tokenizer (tokenizer.json, vocab.json + merges.txt, or GGUF tokenizer metadata)", path);
+            var text = ModelTokenizer.Of(files, path);
             var weights = GptBigCodeWeights.Load(files.Weights, config);
             foreach (var option in options?.Adapters ?? [])
             {

@@ -27,7 +27,7 @@ public static class GgufConverter
         RefuseOverwritingInput(input, output);
         using var model = ModelFile.Open(input);
         var config = model.RequireConfig();
-        var tokenizer = GgufTokenizerExport.From(ModelTokenizer.Load(input));
+        var tokenizer = GgufTokenizerExport.From(ModelTokenizer.Of(model, input));
         var notes = new List<string>();
         var sources = SourceTensors(model, notes);
 

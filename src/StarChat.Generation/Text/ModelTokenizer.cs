@@ -16,6 +16,16 @@ namespace StarChat.Generation.Text;
 /// <param name="Origin">Where the tokenizer was read from.</param>
 public sealed record ModelTokenizer(ByteLevelBpeTokenizer Tokenizer, TokenizerConfig Config, DialogueTemplate? Dialogue, string Origin)
 {
+    /// <summary>The tokenizer of a model already opened (the one its file carries or that sits beside it), without reading the file again.</summary>
+    /// <exception cref="FileNotFoundException">The model has no tokenizer.</exception>
+    public static ModelTokenizer Of(LoadedModel files, string path)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return files.Tokenizer is { } source
+            ? TokenizerSources.Create(source, path)
+            : throw new FileNotFoundException($"{path}: no tokenizer (tokenizer.json, vocab.json + merges.txt, or GGUF tokenizer metadata)", path);
+    }
+
     /// <summary>
     /// Loads the tokenizer of a model given as a folder, a <c>tokenizer.json</c> / <c>vocab.json</c>, or a GGUF file
     /// (its <c>tokenizer.ggml.*</c> metadata).
