@@ -16,6 +16,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
     private readonly TensorType _activationType;
     private readonly int _blockSize;
     private readonly int _activationBlockBytes;
+    private readonly int _eightRowBlockBytes;
 
     public IntegerMatMulKernel(TensorType weightType)
     {
@@ -23,6 +24,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         _activationType = QuantizedDot.ActivationType(weightType);
         _blockSize = TensorTypeInfo.BlockSize(weightType);
         _activationBlockBytes = TensorTypeInfo.BlockBytes(_activationType);
+        _eightRowBlockBytes = IntegerDot.EightRowBlockBytes(weightType);
     }
 
     public TensorType WeightType { get; }
@@ -31,10 +33,19 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
     {
         if (inFeatures % _blockSize != 0)
             throw new ArgumentException($"{inFeatures} input features are not whole {TensorTypeInfo.Name(WeightType)} blocks of {_blockSize}", nameof(inFeatures));
-        return checked(inFeatures / _blockSize * _activationBlockBytes);
+        return checked(inFeatures / _blockSize * (_activationBlockBytes + _eightRowBlockBytes));
     }
 
-    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared) => Quantize.Row(_activationType, input, prepared);
+    // The activation row, then (for the eight-row kernel) one block sum per block.
+    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared)
+    {
+        int blocks = input.Length / _blockSize;
+        Quantize.Row(_activationType, input, prepared[..(blocks * _activationBlockBytes)]);
+        if (_eightRowBlockBytes == 0)
+            return;
+        fixed (byte* p = prepared)
+            IntegerDot.PrepareBlockSums(p, blocks, (int*)(p + blocks * _activationBlockBytes));
+    }
 
     public void Multiply(in MatMulBlock block)
     {
@@ -42,12 +53,13 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         int blocks = block.InFeatures / _blockSize;
         if (!IntegerDot.HasVectorKernel(WeightType, path))
         {
+            int activationBytes = blocks * _activationBlockBytes;
             for (int r = 0; r < block.RowCount; r++)
             {
                 var row = block.Weights.Slice(r * block.RowBytes, block.RowBytes);
                 for (int t = 0; t < block.Tokens; t++)
                     block.Output[t * block.OutFeatures + block.RowStart + r] =
-                        QuantizedDot.Row(WeightType, row, block.Prepared.Slice(t * block.PreparedBytesPerToken, block.PreparedBytesPerToken));
+                        QuantizedDot.Row(WeightType, row, block.Prepared.Slice(t * block.PreparedBytesPerToken, activationBytes));
             }
             return;
         }
@@ -57,7 +69,14 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         {
             long stride = block.PreparedBytesPerToken, outStride = block.OutFeatures;
             bool fourTokens = IntegerDot.HasFourTokenKernel(WeightType, path);
-            for (int r = 0; r < block.RowCount; r++)
+            int r = 0;
+            if (IntegerDot.HasEightRowKernel(WeightType, path))
+            {
+                for (; r + 8 <= block.RowCount; r += 8)
+                    IntegerDot.EightRows(WeightType, weights + (long)r * block.RowBytes, block.RowBytes, prepared, stride, blocks,
+                        block.Tokens, output + block.RowStart + r, outStride);
+            }
+            for (; r < block.RowCount; r++)
             {
                 byte* row = weights + (long)r * block.RowBytes;
                 float* y = output + block.RowStart + r;

@@ -11,9 +11,11 @@ namespace StarChat.Engine.Kernels;
 /// </summary>
 public static unsafe class MatMul
 {
-    // Per block, about this many weight bytes for one token (keeps blocks many enough to balance, few enough that
-    // claiming them costs nothing) and about this many bytes of widened f32 rows for several tokens (fits in L2).
-    private const int DecodeBlockBytes = 64 * 1024;
+    // Per block, for one token, up to this many weight bytes, fewer where needed to give each thread four blocks to
+    // balance: long runs of consecutive rows let the kernels prefetch ahead (a block's first rows start cold). For
+    // several tokens, about this many bytes of widened f32 rows (fits in L2).
+    private const int DecodeBlockBytes = 256 * 1024;
+    private const int BlocksPerThread = 4;
     private const int PromptBlockBytes = 128 * 1024;
 
     /// <summary>Computes <c>output[t, o] = Σ_i input[t, i]·weight[o, i] + bias[o]</c>.</summary>
@@ -80,9 +82,14 @@ public static unsafe class MatMul
             PrepareAll(kernel, input, tokens, inFeatures, prepared, preparedPerToken, pool);
 
         if (rowsPerBlock <= 0)
+        {
             rowsPerBlock = tokens == 1
-                ? Math.Max(1, DecodeBlockBytes / Math.Max(1, rowBytes))
+                ? Math.Max(1, Math.Min(DecodeBlockBytes / Math.Max(1, rowBytes), CeilDiv(outFeatures, BlocksPerThread * (pool?.ThreadCount ?? 1))))
                 : Math.Max(2, PromptBlockBytes / Math.Max(1, inFeatures * sizeof(float))) & ~1;
+            // Whole groups of eight rows, for the kernels that take eight at a time.
+            if (rowsPerBlock >= 4)
+                rowsPerBlock = (rowsPerBlock + 7) & ~7;
+        }
         // A block's weights must fit one span.
         rowsPerBlock = Math.Max(1, Math.Min(rowsPerBlock, int.MaxValue / Math.Max(1, rowBytes)));
 
@@ -113,6 +120,8 @@ public static unsafe class MatMul
                 pool.ParallelFor(outFeatures, rowsPerBlock, body);
         }
     }
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 
     // Quantizing a prompt's activations is real work (T × in values), so several tokens are split across the pool.
     private static void PrepareAll(IMatMulKernel kernel, ReadOnlySpan<float> input, int tokens, int inFeatures,

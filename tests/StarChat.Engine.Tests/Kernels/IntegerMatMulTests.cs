@@ -31,7 +31,7 @@ public sealed class IntegerMatMulTests : IDisposable
     {
         var data = new TheoryData<TensorType, int, KernelPath>();
         foreach (var type in VectorTypes)
-            foreach (int tokens in new[] { 1, 2, 7, 33 })
+            foreach (int tokens in new[] { 1, 2, 4, 7, 33 })
                 foreach (var path in new[] { KernelPath.Vector256, KernelPath.Vector512 })
                     data.Add(type, tokens, path);
         return data;
@@ -75,14 +75,15 @@ public sealed class IntegerMatMulTests : IDisposable
     {
         int blockSize = TensorTypeInfo.BlockSize(type);
         var activationType = QuantizedDot.ActivationType(type);
-        foreach (var (rows, columns) in new[] { (37, 3 * blockSize), (5, 8 * blockSize) })
+        // 3-row blocks take the one-row kernels; 16-row blocks also the eight-row ones (with a remainder in 37 rows).
+        foreach (var (rows, columns, rowsPerBlock) in new[] { (37, 3 * blockSize, 3), (5, 8 * blockSize, 3), (37, 3 * blockSize, 16), (64, 5 * blockSize, 16) })
         {
             var weights = QuantizedTensor.Random(type, rows, columns, seed: rows * 7 + columns);
             var input = KernelTestData.Uniform(tokens * columns, seed: tokens + 40, low: -2, high: 2);
             var bias = KernelTestData.Uniform(rows, seed: 12);
             var output = new float[tokens * rows];
 
-            MatMul.Multiply(MatMulKernelSet.Fast, path, input, tokens, weights.View, bias, output, _pool, rowsPerBlock: 3);
+            MatMul.Multiply(MatMulKernelSet.Fast, path, input, tokens, weights.View, bias, output, _pool, rowsPerBlock);
 
             int rowBytes = checked((int)weights.View.RowBytes);
             var activations = new byte[TensorTypeInfo.ByteCount(activationType, columns)];
@@ -94,7 +95,7 @@ public sealed class IntegerMatMulTests : IDisposable
                 {
                     double expected = QuantizedDot.Row(type, weights.Bytes.Slice(r * rowBytes, rowBytes), activations) + (double)bias[r];
                     KernelAssert.Close(expected, output[t * rows + r],
-                        Budget(weights.Values.AsSpan(r * columns, columns), x) + 1e-6, $"{type} {path} T={tokens} [{rows}, {columns}] y[{t}, {r}]");
+                        Budget(weights.Values.AsSpan(r * columns, columns), x) + 1e-6, $"{type} {path} T={tokens} [{rows}, {columns}] blocks of {rowsPerBlock} y[{t}, {r}]");
                 }
             }
             weights.KeepAlive();
@@ -137,7 +138,7 @@ public sealed class IntegerMatMulTests : IDisposable
         Assert.True(MatMulKernelSet.Exact.TryGet(TensorType.Q4_0, out var exact));
         Assert.True(MatMulKernelSet.Fast.TryGet(TensorType.Q4_0, out var fast));
         Assert.Equal(0, exact.PreparedBytesPerToken(64));
-        Assert.Equal(2 * 34, fast.PreparedBytesPerToken(64));
+        Assert.Equal(2 * 34 + 2 * IntegerDot.EightRowBlockBytes(TensorType.Q4_0), fast.PreparedBytesPerToken(64));
         Assert.True(MatMulKernelSet.Fast.TryGet(TensorType.F16, out var f16) && f16.WeightType == TensorType.F16);
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMulKernelSet.For((QuantizedMatMul)7));
     }

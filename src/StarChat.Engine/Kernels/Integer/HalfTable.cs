@@ -14,6 +14,9 @@ internal static unsafe class HalfTable
     // Lives for the whole process, so native memory that is never freed.
     private static readonly float* s_table = Build();
 
+    /// <summary>The table itself, for gathers.</summary>
+    public static float* Pointer => s_table;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float At(byte* half) => s_table[Unsafe.ReadUnaligned<ushort>(half)];
 

@@ -1,0 +1,207 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using StarChat.Engine.Tensors;
+
+namespace StarChat.Engine.Kernels.Integer;
+
+/// <summary>
+/// Eight weight rows at once, in the file's own layout (no repacking): each block's quants of the eight rows are
+/// transposed in registers so that 32-bit lane r holds four bytes of row r, and a broadcast 4-byte group of the
+/// activations multiplies all eight rows in one <c>vpmaddubsw</c>. The block sums then come out one row per lane:
+/// one conversion, one scale vector (gathered f16 scales) and one FMA per block serve eight rows, where the
+/// one-row kernels spend a horizontal layout and a scalar scale per row (ggml reaches the same lane-per-row form
+/// by repacking Q4_0 into interleaved eight-row blocks at load).
+/// </summary>
+/// <remarks>
+/// Q4_0 nibbles are used unsigned (0…15) and the −8 offset is taken off as 8·Σy per activation block, which
+/// <see cref="PrepareBlockSums"/> stores after the Q8_0 row: the int16 pair sums and int32 block sums are exactly
+/// ggml's (signed nibble × y), so only the f32 scaling order differs from <see cref="Row(TensorType, KernelPath, byte*, byte*, int)"/>.
+/// Eight products of at most 15·127·2 fit an int16, so a whole block is summed in int16 before one <c>vpmaddwd</c>.
+/// </remarks>
+internal static unsafe partial class IntegerDot
+{
+    /// <summary>True when <see cref="EightRows"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>
+    /// (256-bit on both vector rungs, like the four-token kernels).</summary>
+    public static bool HasEightRowKernel(TensorType type, KernelPath path)
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0;
+
+    /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
+    /// row (Q4_0: one int32, 8·Σq of the block).</summary>
+    public static int EightRowBlockBytes(TensorType type) => type == TensorType.Q4_0 ? sizeof(int) : 0;
+
+    /// <summary>Writes 8·Σq of each Q8_0 activation block (<paramref name="blocks"/> blocks at <paramref name="activations"/>) to <paramref name="sums"/>.</summary>
+    public static void PrepareBlockSums(byte* activations, int blocks, int* sums)
+    {
+        var ones = Vector256.Create((byte)1);
+        for (int b = 0; b < blocks; b++, activations += Q8_0Bytes)
+        {
+            if (Avx2.IsSupported)
+            {
+                var pairs = Avx2.MultiplyAddAdjacent(ones, Vector256.Load((sbyte*)(activations + 2)));
+                sums[b] = 8 * Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
+                continue;
+            }
+            int sum = 0;
+            for (int j = 0; j < 32; j++)
+                sum += ((sbyte*)(activations + 2))[j];
+            sums[b] = 8 * sum;
+        }
+    }
+
+    /// <summary>
+    /// Rows <c>w, w + rowBytes, …, w + 7·rowBytes</c> against <paramref name="tokens"/> tokens:
+    /// <c>y[t·yStride + r] = Σ w_r·a_t</c>, token t's prepared activations at <c>a + t·aStride</c> (the Q8_0 row,
+    /// then <see cref="EightRowBlockBytes"/> per block).
+    /// </summary>
+    public static void EightRows(TensorType type, byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+    {
+        if (type != TensorType.Q4_0)
+            throw new NotSupportedException($"no eight-row kernel for {type}");
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4)
+            Q4_0EightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
+        for (; t < tokens; t++)
+            Q4_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+    }
+
+    private static void Q4_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        int* sums = (int*)(a + blocks * Q8_0Bytes);
+        byte* next = w + 8L * rowBytes;
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
+        {
+            PrefetchNextGroup(next);
+            var isum = new Q4_0Nibbles(w, rowBytes).Dot(a) - Vector256.Create(sums[b]);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
+        }
+        acc.Store(y);
+    }
+
+    private static void Q4_0EightRowsFourTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        int* sums0 = (int*)(a + blocks * Q8_0Bytes);
+        int* sums1 = (int*)((byte*)sums0 + aStride);
+        int* sums2 = (int*)((byte*)sums0 + 2 * aStride);
+        int* sums3 = (int*)((byte*)sums0 + 3 * aStride);
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* next = w + 8L * rowBytes;
+        for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
+        {
+            PrefetchNextGroup(next);
+            var q = new Q4_0Nibbles(w, rowBytes);
+            var scales = rows.Scales(w);
+            byte* a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+            var s0 = q.Dot(a) - Vector256.Create(sums0[b]);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), scales * Half(a), acc0);
+            var s1 = q.Dot(a1) - Vector256.Create(sums1[b]);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s1), scales * Half(a1), acc1);
+            var s2 = q.Dot(a2) - Vector256.Create(sums2[b]);
+            acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s2), scales * Half(a2), acc2);
+            var s3 = q.Dot(a3) - Vector256.Create(sums3[b]);
+            acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s3), scales * Half(a3), acc3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    /// <summary>
+    /// Eight rows are eight short streams (a 2048-wide row is 18 cache lines), too short for the hardware prefetcher
+    /// to lock on, so the loads stall. The next eight rows are one contiguous region, as long as this group's blocks
+    /// together: each block step fetches its share of it (8 blocks' bytes, at most three lines) ahead of use.
+    /// Prefetches never fault, so running past the tensor's end is harmless.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNextGroup(byte* next)
+    {
+        Sse.Prefetch0(next);
+        Sse.Prefetch0(next + 64);
+        Sse.Prefetch0(next + 8 * Q4_0Bytes - 1);
+    }
+
+    /// <summary>
+    /// The 16 quant bytes of one Q4_0 block in each of eight rows, transposed: <paramref name="q0"/> lane r holds
+    /// bytes 0–3 of row r, <paramref name="q1"/> bytes 4–7, and so on (a 4×4 transpose of 32-bit groups in each
+    /// 128-bit half; rows 0–3 in the low half, 4–7 in the high half).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q4_0Transposed(byte* w, int rowBytes, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3)
+    {
+        byte* r0 = w + 2, r4 = r0 + 4L * rowBytes;
+        var v04 = Vector256.Create(Vector128.Load(r0), Vector128.Load(r4)).AsInt32();
+        var v15 = Vector256.Create(Vector128.Load(r0 + rowBytes), Vector128.Load(r4 + rowBytes)).AsInt32();
+        var v26 = Vector256.Create(Vector128.Load(r0 + 2L * rowBytes), Vector128.Load(r4 + 2L * rowBytes)).AsInt32();
+        var v37 = Vector256.Create(Vector128.Load(r0 + 3L * rowBytes), Vector128.Load(r4 + 3L * rowBytes)).AsInt32();
+        var t0 = Avx2.UnpackLow(v04, v15).AsInt64();     // r0.0 r1.0 r0.1 r1.1 | r4.0 r5.0 r4.1 r5.1
+        var t1 = Avx2.UnpackHigh(v04, v15).AsInt64();    // r0.2 r1.2 r0.3 r1.3 | …
+        var t2 = Avx2.UnpackLow(v26, v37).AsInt64();     // r2.0 r3.0 r2.1 r3.1 | …
+        var t3 = Avx2.UnpackHigh(v26, v37).AsInt64();
+        q0 = Avx2.UnpackLow(t0, t2).AsByte();            // r0.0 r1.0 r2.0 r3.0 | r4.0 r5.0 r6.0 r7.0
+        q1 = Avx2.UnpackHigh(t0, t2).AsByte();
+        q2 = Avx2.UnpackLow(t1, t3).AsByte();
+        q3 = Avx2.UnpackHigh(t1, t3).AsByte();
+    }
+
+    /// <summary>One block of eight rows as unsigned nibbles, group by group (see <see cref="Q4_0Transposed"/>).</summary>
+    private readonly struct Q4_0Nibbles
+    {
+        public readonly Vector256<byte> Low0, High0, Low1, High1, Low2, High2, Low3, High3;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Q4_0Nibbles(byte* w, int rowBytes)
+        {
+            Q4_0Transposed(w, rowBytes, out var q0, out var q1, out var q2, out var q3);
+            var mask = Vector256.Create((byte)0x0F);
+            Low0 = q0 & mask;
+            High0 = Vector256.ShiftRightLogical(q0.AsUInt16(), 4).AsByte() & mask;
+            Low1 = q1 & mask;
+            High1 = Vector256.ShiftRightLogical(q1.AsUInt16(), 4).AsByte() & mask;
+            Low2 = q2 & mask;
+            High2 = Vector256.ShiftRightLogical(q2.AsUInt16(), 4).AsByte() & mask;
+            Low3 = q3 & mask;
+            High3 = Vector256.ShiftRightLogical(q3.AsUInt16(), 4).AsByte() & mask;
+        }
+
+        /// <summary>Σ nibble·y over the block for the eight rows (one per lane).</summary>
+        /// <remarks>Byte j of a row holds weight j (low nibble) and j + 16 (high nibble), so group g's low nibbles
+        /// meet activations 4g…4g+3 and its high nibbles 16+4g…16+4g+3.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<int> Dot(byte* activation)
+        {
+            int* y = (int*)(activation + 2);
+            var s = Avx2.MultiplyAddAdjacent(Low0, Vector256.Create(y[0]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(High0, Vector256.Create(y[4]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(Low1, Vector256.Create(y[1]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(High1, Vector256.Create(y[5]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(Low2, Vector256.Create(y[2]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(High2, Vector256.Create(y[6]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(Low3, Vector256.Create(y[3]).AsSByte());
+            s += Avx2.MultiplyAddAdjacent(High3, Vector256.Create(y[7]).AsSByte());
+            return Avx2.MultiplyAddAdjacent(s, Vector256<short>.One);
+        }
+    }
+
+    /// <summary>Byte offsets of eight consecutive rows, for reading their f16 block scales.</summary>
+    private readonly struct EightRowAddressing(int rowBytes)
+    {
+        private readonly long _rowBytes = rowBytes;
+
+        /// <summary>The eight rows' f16 scales (at <paramref name="block"/> in row 0, same offset in the others) as f32.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Scales(byte* block)
+        {
+            byte* b4 = block + 4 * _rowBytes;
+            return Vector256.Create(
+                Vector128.Create(HalfTable.At(block), HalfTable.At(block + _rowBytes), HalfTable.At(block + 2 * _rowBytes), HalfTable.At(block + 3 * _rowBytes)),
+                Vector128.Create(HalfTable.At(b4), HalfTable.At(b4 + _rowBytes), HalfTable.At(b4 + 2 * _rowBytes), HalfTable.At(b4 + 3 * _rowBytes)));
+        }
+    }
+}
