@@ -24,7 +24,7 @@ internal static unsafe partial class IntegerDot
     /// <summary>True when <see cref="EightRows"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>
     /// (256-bit on both vector rungs, like the four-token kernels).</summary>
     public static bool HasEightRowKernel(TensorType type, KernelPath path)
-        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0;
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0;
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
     /// row (Q4_0: one int32, 8·Σq of the block).</summary>
@@ -56,13 +56,24 @@ internal static unsafe partial class IntegerDot
     /// </summary>
     public static void EightRows(TensorType type, byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
-        if (type != TensorType.Q4_0)
-            throw new NotSupportedException($"no eight-row kernel for {type}");
         int t = 0;
-        for (; t + 4 <= tokens; t += 4)
-            Q4_0EightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
-        for (; t < tokens; t++)
-            Q4_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+        switch (type)
+        {
+            case TensorType.Q4_0:
+                for (; t + 4 <= tokens; t += 4)
+                    Q4_0EightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
+                for (; t < tokens; t++)
+                    Q4_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                break;
+            case TensorType.Q8_0:
+                for (; t + 2 <= tokens; t += 2)
+                    Q8_0EightRowsTwoTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
+                for (; t < tokens; t++)
+                    Q8_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                break;
+            default:
+                throw new NotSupportedException($"no eight-row kernel for {type}");
+        }
     }
 
     private static void Q4_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
@@ -73,7 +84,7 @@ internal static unsafe partial class IntegerDot
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
-            PrefetchNextGroup(next);
+            PrefetchNextGroup(next, 8 * Q4_0Bytes);
             var isum = new Q4_0Nibbles(w, rowBytes).Dot(a) - Vector256.Create(sums[b]);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
         }
@@ -94,7 +105,7 @@ internal static unsafe partial class IntegerDot
         byte* next = w + 8L * rowBytes;
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
-            PrefetchNextGroup(next);
+            PrefetchNextGroup(next, 8 * Q4_0Bytes);
             var q = new Q4_0Nibbles(w, rowBytes);
             var scales = rows.Scales(w);
             byte* a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
@@ -113,18 +124,118 @@ internal static unsafe partial class IntegerDot
         acc3.Store(y + 3 * yStride);
     }
 
+    private static void Q8_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        byte* next = w + 8L * rowBytes;
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
+        {
+            PrefetchNextGroup(next, 8 * Q8_0Bytes);
+            var q = new Q8_0Rows(w, rowBytes);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), rows.Scales(w) * Half(a), acc);
+        }
+        acc.Store(y);
+    }
+
+    private static void Q8_0EightRowsTwoTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        byte* next = w + 8L * rowBytes;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
+        {
+            PrefetchNextGroup(next, 8 * Q8_0Bytes);
+            var q = new Q8_0Rows(w, rowBytes);
+            var scales = rows.Scales(w);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), scales * Half(a), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a + aStride)), scales * Half(a + aStride), acc1);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+    }
+
+    /// <summary>
+    /// One Q8_0 block of eight rows, transposed so that lane r of group g holds row r's quants 4g…4g+3 (an 8×8
+    /// transpose of 32-bit groups), kept with their magnitudes for ggml's sign trick.
+    /// </summary>
+    private readonly struct Q8_0Rows
+    {
+        private readonly Vector256<sbyte> _g0, _g1, _g2, _g3, _g4, _g5, _g6, _g7;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Q8_0Rows(byte* w, int rowBytes)
+        {
+            byte* r0 = w + 2, r4 = r0 + 4L * rowBytes;
+            var v0 = Vector256.Load(r0).AsInt32();
+            var v1 = Vector256.Load(r0 + rowBytes).AsInt32();
+            var v2 = Vector256.Load(r0 + 2L * rowBytes).AsInt32();
+            var v3 = Vector256.Load(r0 + 3L * rowBytes).AsInt32();
+            var v4 = Vector256.Load(r4).AsInt32();
+            var v5 = Vector256.Load(r4 + rowBytes).AsInt32();
+            var v6 = Vector256.Load(r4 + 2L * rowBytes).AsInt32();
+            var v7 = Vector256.Load(r4 + 3L * rowBytes).AsInt32();
+            // Pairs of rows interleaved, then quads: [r0..r3 of groups g | g+4] and the same for rows 4–7.
+            var t0 = Avx2.UnpackLow(v0, v1).AsInt64();
+            var t1 = Avx2.UnpackHigh(v0, v1).AsInt64();
+            var t2 = Avx2.UnpackLow(v2, v3).AsInt64();
+            var t3 = Avx2.UnpackHigh(v2, v3).AsInt64();
+            var t4 = Avx2.UnpackLow(v4, v5).AsInt64();
+            var t5 = Avx2.UnpackHigh(v4, v5).AsInt64();
+            var t6 = Avx2.UnpackLow(v6, v7).AsInt64();
+            var t7 = Avx2.UnpackHigh(v6, v7).AsInt64();
+            var u0 = Avx2.UnpackLow(t0, t2);      // rows 0–3: group 0 | group 4
+            var u1 = Avx2.UnpackHigh(t0, t2);     //           group 1 | group 5
+            var u2 = Avx2.UnpackLow(t1, t3);      //           group 2 | group 6
+            var u3 = Avx2.UnpackHigh(t1, t3);     //           group 3 | group 7
+            var u4 = Avx2.UnpackLow(t4, t6);      // rows 4–7, the same
+            var u5 = Avx2.UnpackHigh(t4, t6);
+            var u6 = Avx2.UnpackLow(t5, t7);
+            var u7 = Avx2.UnpackHigh(t5, t7);
+            _g0 = Avx2.Permute2x128(u0, u4, 0x20).AsSByte();
+            _g4 = Avx2.Permute2x128(u0, u4, 0x31).AsSByte();
+            _g1 = Avx2.Permute2x128(u1, u5, 0x20).AsSByte();
+            _g5 = Avx2.Permute2x128(u1, u5, 0x31).AsSByte();
+            _g2 = Avx2.Permute2x128(u2, u6, 0x20).AsSByte();
+            _g6 = Avx2.Permute2x128(u2, u6, 0x31).AsSByte();
+            _g3 = Avx2.Permute2x128(u3, u7, 0x20).AsSByte();
+            _g7 = Avx2.Permute2x128(u3, u7, 0x31).AsSByte();
+        }
+
+        /// <summary>Σ q·y over the block for the eight rows (one per lane).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<int> Dot(byte* activation)
+        {
+            int* y = (int*)(activation + 2);
+            return Group(_g0, y[0]) + Group(_g1, y[1]) + Group(_g2, y[2]) + Group(_g3, y[3])
+                + Group(_g4, y[4]) + Group(_g5, y[5]) + Group(_g6, y[6]) + Group(_g7, y[7]);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Group(Vector256<sbyte> q, int y4) => Int8Lanes.SignedDot(q, Vector256.Create(y4).AsSByte());
+    }
+
     /// <summary>
     /// Eight rows are eight short streams (a 2048-wide row is 18 cache lines), too short for the hardware prefetcher
     /// to lock on, so the loads stall. The next eight rows are one contiguous region, as long as this group's blocks
-    /// together: each block step fetches its share of it (8 blocks' bytes, at most three lines) ahead of use.
+    /// together: each block step fetches its share of it (eight blocks' bytes) ahead of use.
     /// Prefetches never fault, so running past the tensor's end is harmless.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchNextGroup(byte* next)
+    private static void PrefetchNextGroup(byte* next, int bytes)
     {
+        // Addresses at most 64 apart from the first byte to the last touch every line in between: 144 bytes for
+        // Q4_0, 272 for Q8_0 (bytes is a constant after inlining, so the branch folds away).
         Sse.Prefetch0(next);
         Sse.Prefetch0(next + 64);
-        Sse.Prefetch0(next + 8 * Q4_0Bytes - 1);
+        Sse.Prefetch0(next + 128);
+        if (bytes > 192)
+        {
+            Sse.Prefetch0(next + 192);
+            Sse.Prefetch0(next + 256);
+        }
+        Sse.Prefetch0(next + bytes - 1);
     }
 
     /// <summary>
