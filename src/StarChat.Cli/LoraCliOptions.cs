@@ -45,9 +45,10 @@ internal sealed partial class LoraCliOptions
 
     /// <summary>The adapters with their factors (and names, on serve).</summary>
     /// <param name="parse">The command line.</param>
-    /// <param name="resolve">Turns a Hub id into a local folder (downloading it); null leaves paths as given.</param>
+    /// <param name="context">Where Hub download progress goes (the console's standard error when null).</param>
     /// <exception cref="ArgumentException">More scales than adapters, or a named adapter where names are not accepted.</exception>
-    public IReadOnlyList<LoraAdapterOption> Adapters(ParseResult parse, Func<string, string>? resolve = null)
+    /// <exception cref="StarChat.Formats.Hub.HubException">An adapter given as a Hub id could not be downloaded.</exception>
+    public IReadOnlyList<LoraAdapterOption> Adapters(ParseResult parse, CliContext? context = null)
     {
         var values = parse.GetValue(Lora) ?? [];
         var scales = parse.GetValue(LoraScale) ?? [];
@@ -59,8 +60,7 @@ internal sealed partial class LoraCliOptions
             var (name, path) = Split(values[i]);
             if (name is not null && !_named)
                 throw new ArgumentException($"--lora {values[i]}: named adapters (NAME=DIR) are for `serve`, where requests choose them; here every --lora applies (write ./{values[i]} for a folder with '=' in its name)");
-            if (resolve is not null) path = resolve(path);
-            result.Add(new LoraAdapterOption(path, i < scales.Length ? scales[i] : 1f, name));
+            result.Add(new LoraAdapterOption(CommonOptions.ResolveHub(path, context), i < scales.Length ? scales[i] : 1f, name));
         }
         return result;
     }

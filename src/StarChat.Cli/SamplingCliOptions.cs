@@ -59,7 +59,7 @@ internal sealed class SamplingCliOptions
         return options;
     }
 
-    public ModelOptions Engine(ParseResult parse) => new()
+    public ModelOptions Engine(ParseResult parse, CliContext? context = null) => new()
     {
         Threads = parse.GetValue(Threads),
         KvCache = parse.GetValue(KvCache) switch
@@ -68,7 +68,7 @@ internal sealed class SamplingCliOptions
             "f16" => KvCacheType.F16,
             var other => throw new ArgumentException($"--kv-cache must be f32 or f16, not '{other}'"),
         },
-        Adapters = Lora.Adapters(parse),
+        Adapters = Lora.Adapters(parse, context),
         QuantizedMatMul = QuantizedMatMulOf(parse, Exact),
     };
 }

@@ -43,7 +43,7 @@ internal static class ServeCommand
             var defaults = sampling.Sampling(parse);
             var options = new ServerOptions
             {
-                ModelPath = CommonOptions.RequireModel(parse.GetValue(model)),
+                ModelPath = CommonOptions.RequireModel(parse.GetValue(model), context),
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 ApiKey = parse.GetValue(apiKey),
@@ -58,7 +58,7 @@ internal static class ServeCommand
                 // Requests that leave a parameter out get the command line's sampling (or the StarChat defaults).
                 DefaultSampling = defaults,
                 DefaultMaxTokens = parse.GetValue(sampling.MaxNewTokens) ?? 512,
-                Engine = sampling.Engine(parse),
+                Engine = sampling.Engine(parse, context),
             };
             var error = context.Err;
             await using var server = await StarChatServer.StartAsync(options, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning), ct).ConfigureAwait(false);
