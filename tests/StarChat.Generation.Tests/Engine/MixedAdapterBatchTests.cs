@@ -95,6 +95,26 @@ public sealed class MixedAdapterBatchTests : IDisposable
     }
 
     [Fact]
+    public void RowsWithoutAdapter_BitIdenticalToAModelWithNoAdapterLoaded()
+    {
+        var c = HfFixtureCases.Get("tiny-starchat/chat");
+        using var plain = LocalModel.Load(SharedPaths.Fixtures("tiny-starchat"), new ModelOptions { Threads = 2 });
+        float[] expected = new float[Vocab], mixed = new float[2 * Vocab];
+        using (var session = plain.Model.CreateSession())
+        {
+            session.Append(c.Ids, expected);
+            session.Append([203], expected);
+        }
+        var sessions = new[] { Session(1), Session(0) };
+        foreach (var s in sessions) s.Append(c.Ids, new float[Vocab]);
+
+        _model.Model.DecodeBatch(sessions, [203, 203], mixed);
+
+        Assert.Equal(expected, mixed.AsSpan(Vocab, Vocab).ToArray());
+        foreach (var s in sessions) s.Dispose();
+    }
+
+    [Fact]
     public void Adapter_ChangesOnlyOnEmptySession()
     {
         using var session = Session(1);

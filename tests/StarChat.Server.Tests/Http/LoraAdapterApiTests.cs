@@ -83,6 +83,19 @@ public sealed class LoraAdapterApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenAiCompletionsStream_ModelIsAdapter_EveryChunkNamesItAndTheTextIsTheReference()
+    {
+        var lora = HfFixtureCases.Get("tiny-starchat-lora/code");
+
+        using var response = await Sse.PostAsync(_client, "/v1/completions", new { model = TinyLoraModel.Name, prompt = lora.Ids, max_tokens = 16, temperature = 0, stream = true }, Ct);
+        var chunks = (await Sse.ReadAsync(response, Ct).ToListAsync(Ct)).Where(e => e != "[DONE]").Select(e => JsonDocument.Parse(e).RootElement).ToList();
+
+        Assert.All(chunks, c => Assert.Equal(TinyLoraModel.Name, c.GetProperty("model").GetString()));
+        Assert.Equal(TinyLoraModel.Shared.Text.Tokenizer.Decode(lora.GreedyIds, skipSpecialTokens: true),
+            string.Concat(chunks.Select(c => c.GetProperty("choices")[0].GetProperty("text").GetString())));
+    }
+
+    [Fact]
     public async Task OpenAiChat_ModelIsAdapter_ReportsTheAdapterAndDiffersFromBase()
     {
         async Task<JsonElement> Chat(string model)
