@@ -114,6 +114,31 @@ public sealed class MixedAdapterBatchTests : IDisposable
         foreach (var s in sessions) s.Dispose();
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void DecodeOneToken_WithOrWithoutAdapter_AllocatesNothing(int adapter)
+    {
+        using var session = Session(adapter);
+        var logits = new float[Vocab];
+        session.Append([589, 1459], logits);
+        // Warm-up: scratch buffers grow on first use, and tiered JIT recompiles hot methods (its call counting
+        // allocates on the calling thread), so run well past its thresholds first.
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 60; i++)
+                session.Append([81], logits);
+            Thread.Sleep(200);
+        }
+        // This thread runs the forward pass (the matmul workers only take row ranges); other tests may run in
+        // parallel, so the process-wide count would not do.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 32; i++)
+            session.Append([7656], logits);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"{allocated} bytes allocated over 32 decoded tokens");
+    }
+
     [Fact]
     public void Adapter_ChangesOnlyOnEmptySession()
     {
