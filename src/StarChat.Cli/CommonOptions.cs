@@ -32,6 +32,16 @@ internal static class CommonOptions
     {
         if (string.IsNullOrEmpty(value))
             throw new ArgumentException("no model given: pass --model PATH (a folder, .gguf, .safetensors or .bin) or a Hub id org/name[@revision]");
+        return ResolveHub(value, context);
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> itself when it exists or is no Hub id; otherwise the Hub snapshot (model, GGUF file or
+    /// PEFT adapter) downloaded into the Hugging Face cache, as for <see cref="RequireModel"/>.
+    /// </summary>
+    /// <exception cref="StarChat.Formats.Hub.HubException">The Hub download failed.</exception>
+    public static string ResolveHub(string value, CliContext? context = null)
+    {
         var err = context?.Err ?? Console.Error;
         bool terminal = ReferenceEquals(err, Console.Error) && !Console.IsErrorRedirected;
         return HubDownloads.Resolve(value, err, terminal);

@@ -23,7 +23,7 @@ internal sealed class SamplingCliOptions
     public Option<bool> Greedy { get; } = new("--greedy") { Description = "Greedy decoding (argmax), no sampling" };
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (default: all cores)" };
     public Option<string> KvCache { get; } = new("--kv-cache") { Description = "Key/value cache type: f32 or f16", DefaultValueFactory = _ => "f32" };
-    public LoraCliOptions Lora { get; } = new();
+    public LoraCliOptions Lora { get; init; } = new();
     public Option<bool> Exact { get; } = ExactOption();
 
     /// <summary><c>--exact</c>: quantized weights dequantized to f32 instead of llama.cpp-style 8-bit activations.</summary>
@@ -59,7 +59,7 @@ internal sealed class SamplingCliOptions
         return options;
     }
 
-    public ModelOptions Engine(ParseResult parse) => new()
+    public ModelOptions Engine(ParseResult parse, CliContext? context = null) => new()
     {
         Threads = parse.GetValue(Threads),
         KvCache = parse.GetValue(KvCache) switch
@@ -68,7 +68,7 @@ internal sealed class SamplingCliOptions
             "f16" => KvCacheType.F16,
             var other => throw new ArgumentException($"--kv-cache must be f32 or f16, not '{other}'"),
         },
-        Adapters = Lora.Adapters(parse),
+        Adapters = Lora.Adapters(parse, context),
         QuantizedMatMul = QuantizedMatMulOf(parse, Exact),
     };
 }

@@ -13,10 +13,12 @@ namespace StarChat.Generation;
 /// </summary>
 public sealed class LocalModel : IDisposable
 {
-    private LocalModel(LoadedModel files, GptBigCodeModel model, ModelTokenizer text, IReadOnlyList<int> endOfText, IReadOnlyList<LoraAdapter> adapters)
+    private LocalModel(LoadedModel files, GptBigCodeModel model, ModelTokenizer text, IReadOnlyList<int> endOfText,
+        IReadOnlyList<LoraAdapter> adapters, IReadOnlyList<SelectableAdapter> selectable)
     {
         Files = files;
         Adapters = adapters;
+        SelectableAdapters = selectable;
         Model = model;
         Text = text;
         EndOfTextIds = endOfText;
@@ -25,8 +27,11 @@ public sealed class LocalModel : IDisposable
     /// <summary>The files and their description.</summary>
     public LoadedModel Files { get; }
 
-    /// <summary>The LoRA adapters applied (unmerged), from <see cref="ModelOptions.Adapters"/>.</summary>
+    /// <summary>The LoRA adapters opened (unmerged), from <see cref="ModelOptions.Adapters"/>, named or not.</summary>
     public IReadOnlyList<LoraAdapter> Adapters { get; }
+
+    /// <summary>The named adapters, which sequences choose by id (<see cref="StarChat.Engine.Inference.IAdapterSession"/>).</summary>
+    public IReadOnlyList<SelectableAdapter> SelectableAdapters { get; }
 
     /// <summary>The engine.</summary>
     public GptBigCodeModel Model { get; }
@@ -42,8 +47,10 @@ public sealed class LocalModel : IDisposable
 
     /// <summary>
     /// Opens and checks everything; nothing is read from the weights beyond the small 1-D tensors. LoRA adapters named
-    /// in <paramref name="options"/> are opened and attached to their linear layers without merging.
+    /// in <paramref name="options"/> are opened and attached to their linear layers without merging: unnamed ones for
+    /// every sequence, named ones for the sequences that choose them.
     /// </summary>
+    /// <exception cref="ArgumentException">Two adapters have the same name.</exception>
     /// <exception cref="ModelFormatException">A file is malformed, or an adapter uses unsupported settings or modules.</exception>
     /// <exception cref="StarChat.Engine.Tensors.MissingWeightException">A tensor is missing.</exception>
     /// <exception cref="StarChat.Engine.Tensors.WeightShapeException">A tensor has the wrong shape or type, or an adapter does not fit the model.</exception>
@@ -52,6 +59,7 @@ public sealed class LocalModel : IDisposable
     {
         var files = ModelFile.Open(path);
         var adapters = new List<LoraAdapter>();
+        var selectable = new List<SelectableAdapter>();
         try
         {
             var config = files.RequireConfig();
@@ -62,8 +70,16 @@ public sealed class LocalModel : IDisposable
                 var adapter = LoraAdapter.Open(option.Path);
                 adapters.Add(adapter);
                 float scale = (float)(adapter.Config.Scaling * option.Scale);
-                weights = weights.WithAdapters(adapter.Pairs.Select(p =>
-                    (p.Module, new LowRankAdapter($"{option.Path} ({p.Module})", p.A, p.B, scale))));
+                var updates = adapter.Pairs.Select(p => (p.Module, new LowRankAdapter($"{option.Path} ({p.Module})", p.A, p.B, scale)));
+                if (option.Name is not { } name)
+                {
+                    weights = weights.WithAdapters(updates);
+                    continue;
+                }
+                if (selectable.Any(s => s.Name == name))
+                    throw new ArgumentException($"two LoRA adapters are named '{name}'", nameof(options));
+                weights = weights.WithSelectableAdapter(updates);
+                selectable.Add(new SelectableAdapter(name, weights.SelectableAdapterCount, option.Path, option.Scale));
             }
             var model = new GptBigCodeModel(weights, options);
             if (text.Tokenizer.VocabSize > model.VocabSize)
@@ -71,7 +87,7 @@ public sealed class LocalModel : IDisposable
                 model.Dispose();
                 throw new ModelFormatException(path, "vocabulary", $"the tokenizer has {text.Tokenizer.VocabSize} tokens but the model only {model.VocabSize} embeddings");
             }
-            return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder), adapters);
+            return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder), adapters, selectable);
         }
         catch
         {

@@ -91,6 +91,46 @@ public sealed class HubModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Quantize_HubGgufId_WritesTheSameBytesAsFromTheLocalFile()
+    {
+        string f16 = SharedPaths.Fixtures("gguf", "tiny-starchat.f16.gguf");
+        _hub.AddCommit("f16", new Dictionary<string, byte[]> { ["tiny-starchat.f16.gguf"] = File.ReadAllBytes(f16) });
+        string fromLocal = Path.Combine(_home, "local.q8_0.gguf"), fromHub = Path.Combine(_home, "hub.q8_0.gguf");
+        Directory.CreateDirectory(_home);
+
+        var local = CliRunner.Run("quantize", f16, fromLocal, "q8_0", "--threads", "2");
+        var hub = CliRunner.Run("quantize", $"{Repo}/tiny-starchat.f16.gguf@f16", fromHub, "q8_0", "--threads", "2");
+
+        Assert.True(local.ExitCode == 0, local.Err);
+        Assert.True(hub.ExitCode == 0, hub.Err);
+        Assert.Contains("1 file (", hub.Err, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(fromLocal), File.ReadAllBytes(fromHub));
+    }
+
+    [Fact]
+    public async Task Run_LoraHubId_DownloadsTheAdapterAndGeneratesTheAdaptedReference()
+    {
+        // The adapter lives in its own repository; the base model is the local fixture folder.
+        await using var adapters = await FakeHub.StartAsync("bigcode-test/tiny-starchat-lora");
+        adapters.AddCommit("main", FakeHub.FolderFiles(SharedPaths.Fixtures("tiny-starchat-lora")));
+        Environment.SetEnvironmentVariable("HF_ENDPOINT", adapters.Endpoint);
+        try
+        {
+            var r = CliRunner.Run(["run", "--model", SharedPaths.Fixtures("tiny-starchat"), "--lora", "bigcode-test/tiny-starchat-lora@main", .. Generate]);
+
+            Assert.True(r.ExitCode == 0, r.Err);
+            Assert.Contains("downloading adapter_model.safetensors", r.Err, StringComparison.Ordinal);
+            // expected-hf.json, tiny-starchat-lora/code: greedy ids begin 40526 9427 35913.
+            var tokenizer = StarChat.Generation.Text.ModelTokenizer.Load(SharedPaths.Fixtures("tiny-starchat")).Tokenizer;
+            Assert.Equal(tokenizer.Decode([40526, 9427, 35913]), r.Out.TrimEnd('\n'));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("HF_ENDPOINT", _hub.Endpoint);
+        }
+    }
+
+    [Fact]
     public void Info_HubId_DescribesTheSnapshot()
     {
         var r = CliRunner.Run("info", Repo);

@@ -51,6 +51,23 @@ public sealed class LoraCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_NamedLora_RefusedWithAHint()
+    {
+        var r = CliRunner.Run("run", "--model", Model, "--lora", "fixture=" + Lora, "--prompt", "def", "-n", "1");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("named adapters (NAME=DIR) are for `serve`", r.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sql=/adapters/sql", "sql", "/adapters/sql")]
+    [InlineData("my.sql-v2=org/sql-lora@main", "my.sql-v2", "org/sql-lora@main")]
+    [InlineData("/tmp/a=b", null, "/tmp/a=b")]
+    [InlineData("./x=y", null, "./x=y")]
+    [InlineData("adapters/sql", null, "adapters/sql")]
+    public void Split_NameBeforeEquals_OtherwiseAllPath(string value, string? name, string path)
+        => Assert.Equal((name, path), LoraCliOptions.Split(value));
+
+    [Fact]
     public void Merge_WritesAFolderWhoseLogitsMatchTheReference()
     {
         string merged = Path.Combine(_temp, "merged");

@@ -11,31 +11,65 @@ public sealed partial class ServeCommandTests
     [GeneratedRegex(@"listening on (http://[^\s]+)")]
     private static partial Regex ListeningOn();
 
-    [Fact]
-    public async Task Serve_OnlyAFreePort_ServesTheTinyModelOnLoopbackAndPrintsTheUrl()
+    /// <summary>Starts <c>starchat serve</c> in-process and waits until it serves the model.</summary>
+    private static async Task<(Uri Url, Task<int> Run, HttpClient Http)> StartAsync(CancellationToken ct, params string[] args)
     {
         var output = new StringWriter();
         var synchronizedOut = TextWriter.Synchronized(output);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromMinutes(2));
-        var run = StarChatCli.Build().Parse(["serve", "--port", "0"])
-            .InvokeAsync(new InvocationConfiguration { Output = synchronizedOut, Error = TextWriter.Synchronized(new StringWriter()) }, cts.Token);
+        var run = StarChatCli.Build().Parse(["serve", "--port", "0", .. args])
+            .InvokeAsync(new InvocationConfiguration { Output = synchronizedOut, Error = TextWriter.Synchronized(new StringWriter()) }, ct);
 
         Match match;
         while (!(match = ListeningOn().Match(output.ToString())).Success)
         {
             Assert.False(run.IsCompleted, $"serve exited: {output}");
-            await Task.Delay(20, cts.Token);
+            await Task.Delay(20, ct);
         }
         var url = new Uri(match.Groups[1].Value);
-        using var http = new HttpClient { BaseAddress = url };
-        while ((await http.GetAsync("/health", cts.Token)).StatusCode != HttpStatusCode.OK)
-            await Task.Delay(50, cts.Token);
+        var http = new HttpClient { BaseAddress = url };
+        while ((await http.GetAsync("/health", ct)).StatusCode != HttpStatusCode.OK)
+            await Task.Delay(50, ct);
+        return (url, run, http);
+    }
+
+    [Fact]
+    public async Task Serve_OnlyAFreePort_ServesTheTinyModelOnLoopbackAndPrintsTheUrl()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromMinutes(2));
+        var (url, run, http) = await StartAsync(cts.Token);
+        using var _ = http;
         var models = await http.GetFromJsonAsync<JsonElement>("/v1/models", cts.Token);
         await cts.CancelAsync();
 
         Assert.Equal("127.0.0.1", url.Host);
         Assert.Equal("tiny-starchat", models.GetProperty("data")[0].GetProperty("id").GetString());
+        Assert.Equal(0, await run);
+    }
+
+    [Fact]
+    public async Task Serve_NamedLora_RequestsChooseItByAdapterId()
+    {
+        // expected-hf.json: greedy ids after "def print_hello" begin 40526 9427 35913 with tiny-starchat-lora,
+        // 35561 35561 27992 without.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromMinutes(2));
+        var (_, run, http) = await StartAsync(cts.Token, "--lora", "fixture=" + Testing.SharedPaths.Fixtures("tiny-starchat-lora"));
+        using var __ = http;
+
+        async Task<int[]> Ids(string? adapter)
+        {
+            using var response = await http.PostAsJsonAsync("/generate", new { inputs = "def print_hello", parameters = new { max_new_tokens = 3, details = true, adapter_id = adapter } }, cts.Token);
+            var json = await response.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
+            return [.. json.GetProperty("details").GetProperty("tokens").EnumerateArray().Select(t => t.GetProperty("id").GetInt32())];
+        }
+        int[] adapted = await Ids("fixture"), plain = await Ids(null);
+        var models = await http.GetFromJsonAsync<JsonElement>("/v1/models", cts.Token);
+        await cts.CancelAsync();
+
+        Assert.Equal([40526, 9427, 35913], adapted);
+        Assert.Equal([35561, 35561, 27992], plain);
+        Assert.Equal("fixture", models.GetProperty("data")[1].GetProperty("id").GetString());
         Assert.Equal(0, await run);
     }
 

@@ -44,7 +44,7 @@ internal static class ChatCommand
             return CliErrors.Run(context, () =>
             {
                 var options = sampling.Sampling(parse);
-                using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), sampling.Engine(parse));
+                using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), sampling.Engine(parse, context));
                 var chatFormat = ChatFormats.Create(parse.GetValue(format)!, local.Text, parse.GetValue(taPrompt));
                 using var session = new ChatSession(local, chatFormat, options, parse.GetValue(system));
                 return Loop(context, local, session);

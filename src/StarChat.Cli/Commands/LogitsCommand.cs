@@ -27,7 +27,7 @@ internal static class LogitsCommand
                 string? text = parse.GetValue(prompt), idList = parse.GetValue(ids);
                 if ((text is null) == (idList is null))
                     return context.Fail(ExitCodes.BadInput, "give exactly one of --prompt and --ids");
-                using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), new() { Threads = parse.GetValue(threads), QuantizedMatMul = SamplingCliOptions.QuantizedMatMulOf(parse, exact), Adapters = lora.Adapters(parse) });
+                using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), new() { Threads = parse.GetValue(threads), QuantizedMatMul = SamplingCliOptions.QuantizedMatMulOf(parse, exact), Adapters = lora.Adapters(parse, context) });
                 int[] tokens = text is not null ? local.Text.Tokenizer.Encode(text) : ParseIds(idList!);
                 if (tokens.Length == 0)
                     return context.Fail(ExitCodes.BadInput, "the prompt is empty");

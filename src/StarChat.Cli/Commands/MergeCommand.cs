@@ -20,7 +20,7 @@ internal static class MergeCommand
             return CliErrors.Run(context, () =>
             {
                 string basePath = CommonOptions.RequireModel(parse.GetValue(model), context);
-                var options = lora.Adapters(parse);
+                var options = lora.Adapters(parse, context);
                 var adapters = new List<LoraAdapter>();
                 try
                 {

@@ -39,7 +39,7 @@ internal static class RunCommand
             if (parse.GetValue(suffix) is not null && promptText is null)
                 return context.Fail(ExitCodes.BadInput, "--suffix needs --prompt (the prefix)");
             var options = sampling.Sampling(parse);
-            using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), sampling.Engine(parse));
+            using var local = LocalModel.Load(CommonOptions.RequireModel(parse.GetValue(model), context), sampling.Engine(parse, context));
             var tokenizer = local.Text.Tokenizer;
 
             int[] ids;

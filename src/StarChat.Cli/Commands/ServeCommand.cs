@@ -24,8 +24,9 @@ internal static class ServeCommand
         var format = new Option<string>("--format") { Description = $"Chat format: {string.Join(", ", ChatFormats.Names)}", DefaultValueFactory = _ => "auto" };
         var name = new Option<string?>("--name") { Description = "Model id reported to clients (default: the model's file or folder name)" };
         var maxBody = new Option<int>("--max-body-mb") { Description = "Largest request body in MiB (larger get 413)", DefaultValueFactory = _ => 4 };
-        var sampling = new SamplingCliOptions();
-        var command = new Command("serve", "Serve the model over the OpenAI and TGI HTTP APIs, with a web chat page at /.")
+        var sampling = new SamplingCliOptions { Lora = new LoraCliOptions(named: true) };
+        var command = new Command("serve", "Serve the model over the OpenAI and TGI HTTP APIs, with a web chat page at /. "
+            + "--lora NAME=DIR loads a LoRA adapter that requests choose by name (TGI parameters.adapter_id, OpenAI model); sequences with different adapters share each decoding step.")
         {
             model, host, port, apiKey, parallel, queue, ctx, cors, format, name, maxBody,
         };
@@ -42,7 +43,7 @@ internal static class ServeCommand
             var defaults = sampling.Sampling(parse);
             var options = new ServerOptions
             {
-                ModelPath = CommonOptions.RequireModel(parse.GetValue(model)),
+                ModelPath = CommonOptions.RequireModel(parse.GetValue(model), context),
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 ApiKey = parse.GetValue(apiKey),
@@ -57,7 +58,7 @@ internal static class ServeCommand
                 // Requests that leave a parameter out get the command line's sampling (or the StarChat defaults).
                 DefaultSampling = defaults,
                 DefaultMaxTokens = parse.GetValue(sampling.MaxNewTokens) ?? 512,
-                Engine = sampling.Engine(parse),
+                Engine = sampling.Engine(parse, context),
             };
             var error = context.Err;
             await using var server = await StarChatServer.StartAsync(options, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning), ct).ConfigureAwait(false);
@@ -69,6 +70,8 @@ internal static class ServeCommand
             {
                 var served = await server.Host.Loaded.WaitAsync(ct).ConfigureAwait(false);
                 error.WriteLine($"ready: {served.Name}, {options.Parallel} slots of {served.Capacity} tokens, queue {options.QueueLimit}. Ctrl+C stops.");
+                if (served.Adapters.Adapters.Count > 0)
+                    error.WriteLine($"LoRA adapters by request (TGI parameters.adapter_id, OpenAI model): {string.Join(", ", served.Adapters.Adapters.Select(a => a.Name))}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -50,6 +50,24 @@ public interface IInferenceSession : IDisposable
     void Truncate(int length);
 }
 
+/// <summary>
+/// A session that can run its sequence with one of the model's selectable LoRA adapters, so sequences with different
+/// adapters (and none) can share one <see cref="IBatchedLanguageModel.DecodeBatch"/> pass.
+/// </summary>
+public interface IAdapterSession : IInferenceSession
+{
+    /// <summary>Selectable adapters the model holds (ids 1 .. this).</summary>
+    int AdapterCount { get; }
+
+    /// <summary>
+    /// The adapter this sequence runs with: 0 for none, 1 .. <see cref="AdapterCount"/> for one. It can change only
+    /// while the session is empty, so cached keys and values never mix adapters.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such adapter.</exception>
+    /// <exception cref="InvalidOperationException">The session holds tokens (truncate it to 0 first).</exception>
+    int Adapter { get; set; }
+}
+
 /// <summary>A sequence would run past the model's context (or the session's capacity).</summary>
 public sealed class ContextOverflowException(int needed, int capacity)
     : Exception($"the sequence needs {needed} tokens but the context holds {capacity}")

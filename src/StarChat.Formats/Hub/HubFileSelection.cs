@@ -7,6 +7,8 @@ namespace StarChat.Formats.Hub;
 /// configuration and tokenizer files that exist, then <c>model.safetensors.index.json</c> (and only the shards it
 /// names), else <c>model.safetensors</c>, else a single other root <c>*.safetensors</c>, else
 /// <c>pytorch_model.bin.index.json</c> (and its shards), else <c>pytorch_model.bin</c>. A GGUF id takes its one file.
+/// A PEFT adapter repository (<c>adapter_config.json</c> and no <c>config.json</c>) takes that file and
+/// <c>adapter_model.safetensors</c>, else <c>adapter_model.bin</c>.
 /// </summary>
 public sealed class HubFileSelection
 {
@@ -17,6 +19,9 @@ public sealed class HubFileSelection
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
         "chat_template.jinja", "dialogue_template.json",
     ];
+
+    /// <summary>What marks a PEFT adapter repository.</summary>
+    public const string AdapterConfig = "adapter_config.json";
 
     private readonly Dictionary<string, HubFileEntry> _byPath;
 
@@ -31,6 +36,13 @@ public sealed class HubFileSelection
             Initial = _byPath.TryGetValue(gguf, out var file)
                 ? [file]
                 : throw new HubException(HubErrorKind.NotFound, $"{where}: no file '{gguf}'{GgufList()}");
+            return;
+        }
+        if (!_byPath.ContainsKey("config.json") && _byPath.TryGetValue(AdapterConfig, out var adapterConfig))
+        {
+            var weights = _byPath.GetValueOrDefault("adapter_model.safetensors") ?? _byPath.GetValueOrDefault("adapter_model.bin")
+                ?? throw new HubException(HubErrorKind.NotFound, $"{where}: a PEFT adapter without adapter_model.safetensors or adapter_model.bin");
+            Initial = [adapterConfig, weights];
             return;
         }
         if (!_byPath.ContainsKey("config.json"))

@@ -99,7 +99,9 @@ public sealed class HubModelResolver : IDisposable
             return null;
         string folder = Cache.SnapshotFolder(id.RepoId, commit);
         string path = id.FileName is null ? folder : Cache.SnapshotFile(id.RepoId, commit, id.FileName);
-        bool complete = id.FileName is null ? File.Exists(Path.Combine(folder, "config.json")) : File.Exists(path);
+        bool complete = id.FileName is null
+            ? File.Exists(Path.Combine(folder, "config.json")) || File.Exists(Path.Combine(folder, HubFileSelection.AdapterConfig))
+            : File.Exists(path);
         return complete ? new HubSnapshot(path, commit, 0, 0, Offline: true) : null;
     }
 

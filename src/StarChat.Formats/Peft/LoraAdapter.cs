@@ -36,6 +36,7 @@ public sealed partial class LoraAdapter : IDisposable
     /// <summary>Adapted linear layers in file order.</summary>
     public IReadOnlyList<LoraPair> Pairs { get; }
 
+    // PeftKeys.LoraA/LoraB, also with an adapter name PEFT keeps in memory (….lora_A.default.weight).
     [GeneratedRegex(@"^base_model\.model\.(?<module>transformer\.h\.\d+\.(?:attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj))\.lora_(?<which>[AB])(?:\.[A-Za-z0-9_]+)?\.weight$")]
     private static partial Regex KeyPattern();
 

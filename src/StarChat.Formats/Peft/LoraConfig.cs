@@ -33,6 +33,9 @@ public sealed record LoraConfig
     /// <summary><c>target_modules</c> given as a string: a regex that must match a whole module path.</summary>
     public string? TargetPattern { get; init; }
 
+    /// <summary><c>lora_dropout</c>: used in training only (inference ignores it).</summary>
+    public double Dropout { get; init; }
+
     /// <summary><c>base_model_name_or_path</c>, for messages.</summary>
     public string? BaseModel { get; init; }
 
@@ -109,6 +112,7 @@ public sealed record LoraConfig
             Rank = rank,
             Alpha = alpha,
             UseRsLora = JsonFields.Bool(origin, root, "use_rslora") ?? false,
+            Dropout = JsonFields.Number(origin, root, "lora_dropout") ?? 0,
             TargetModules = list,
             TargetPattern = pattern,
             BaseModel = JsonFields.String(origin, root, "base_model_name_or_path"),

@@ -23,6 +23,7 @@ public sealed class ServedModel : IDisposable
         Model = model;
         Options = options;
         Name = options.ModelName ?? DefaultName(model.Files.Path);
+        Adapters = new AdapterCatalog(Name, model.SelectableAdapters);
         Prompts = new PromptBuilder(model.Text.Tokenizer, ChatFormats.Create(options.ChatFormat, model.Text, options.TechnicalAssistantPrompt), model.EndOfTextIds);
         Scheduler = new BatchScheduler(model.Model, model.Text.Tokenizer, new SchedulerOptions
         {
@@ -41,6 +42,9 @@ public sealed class ServedModel : IDisposable
 
     /// <summary>The id clients see.</summary>
     public string Name { get; }
+
+    /// <summary>The LoRA adapters requests may choose by name.</summary>
+    public AdapterCatalog Adapters { get; }
 
     /// <summary>Prompt building for this model.</summary>
     public PromptBuilder Prompts { get; }

@@ -24,6 +24,8 @@ internal static class ServerErrors
     {
         switch (e)
         {
+            case UnknownAdapterException unknown:
+                return new RequestError(404, unknown.Message, unknown.Param, "model_not_found", Validation: true);
             case InvalidRequestException invalid:
                 return new RequestError(400, invalid.Message, invalid.Param, invalid.Code, Validation: true);
             case ContextOverflowException overflow:

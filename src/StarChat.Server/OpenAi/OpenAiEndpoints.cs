@@ -70,8 +70,12 @@ public static class OpenAiEndpoints
         var model = host.Model!;
         var config = model.Model.Model.Config;
         long parameters = ModelFacts.ParameterCount(config);
-        return TypedResults.Ok(new ModelList([new ModelCard(model.Name, host.StartedAt, new ModelMeta(
-            config.VocabSize, config.ContextLength, model.Capacity, config.EmbeddingSize, parameters))]));
+        var meta = new ModelMeta(config.VocabSize, config.ContextLength, model.Capacity, config.EmbeddingSize, parameters);
+        // Adapters are listed as models of their own (as vLLM does), with the base model as their parent.
+        return TypedResults.Ok(new ModelList([
+            new ModelCard(model.Name, host.StartedAt, meta),
+            .. model.Adapters.Adapters.Select(a => new ModelCard(a.Name, host.StartedAt, meta) { Parent = model.Name }),
+        ]));
     }
 
     private static RequestError? Unavailable(ModelHost host) => ServerErrors.Unavailable(host);

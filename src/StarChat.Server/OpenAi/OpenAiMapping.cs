@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using StarChat.Generation;
 using StarChat.Generation.Sampling;
 using StarChat.Server.Hosting;
 using StarChat.Server.Prompts;
@@ -18,11 +19,12 @@ namespace StarChat.Server.OpenAi;
 /// </summary>
 internal static class OpenAiMapping
 {
-    /// <summary>What to run for one request: the prompt and one sequence per choice.</summary>
-    internal sealed record Plan(BuiltPrompt Prompt, IReadOnlyList<SequenceRequest> Sequences);
+    /// <summary>What to run for one request: the prompt, one sequence per choice, and the model id to report (the adapter's name when one was chosen).</summary>
+    internal sealed record Plan(BuiltPrompt Prompt, IReadOnlyList<SequenceRequest> Sequences, string ModelName);
 
     public static Plan Chat(ChatCompletionRequest body, ServedModel model)
     {
+        var adapter = model.Adapters.ForModel(body.Model);
         if (body.Tools.ValueKind is JsonValueKind.Array && body.Tools.GetArrayLength() > 0)
             throw new InvalidRequestException("tools (function calling) are not supported by this server", "tools");
         if (body.ResponseFormat?.Type is { } format && format != "text")
@@ -37,12 +39,13 @@ internal static class OpenAiMapping
         var prompt = model.Prompts.Chat(Messages(body.Messages));
         long? requested = body.MaxCompletionTokens ?? body.MaxTokens;
         string maxParam = body.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
-        return Build(prompt, model, requested, maxParam, model.Options.DefaultMaxTokens, new Knobs(body.Temperature, body.TopP, body.TopK, body.MinP,
+        return Build(prompt, model, adapter, requested, maxParam, model.Options.DefaultMaxTokens, new Knobs(body.Temperature, body.TopP, body.TopK, body.MinP,
             body.RepetitionPenalty, body.PresencePenalty, body.FrequencyPenalty, body.LogitBias, body.N, body.Seed, body.Stop), topLogProbs);
     }
 
     public static IReadOnlyList<Plan> Completion(CompletionRequest body, ServedModel model)
     {
+        var adapter = model.Adapters.ForModel(body.Model);
         if (body.Echo == true) throw new InvalidRequestException("echo is not supported", "echo");
         if (body.BestOf is { } bestOf && bestOf != (body.N ?? 1))
             throw new InvalidRequestException("best_of other than n is not supported", "best_of");
@@ -56,14 +59,14 @@ internal static class OpenAiMapping
         // OpenAI's documented default for completions is 16 tokens.
         var knobs = new Knobs(body.Temperature, body.TopP, body.TopK, body.MinP, body.RepetitionPenalty, body.PresencePenalty,
             body.FrequencyPenalty, body.LogitBias, body.N, body.Seed, body.Stop);
-        return [.. prompts.Select(p => Build(p, model, body.MaxTokens, "max_tokens", 16, knobs, topLogProbs))];
+        return [.. prompts.Select(p => Build(p, model, adapter, body.MaxTokens, "max_tokens", 16, knobs, topLogProbs))];
     }
 
     private sealed record Knobs(
         double? Temperature, double? TopP, int? TopK, double? MinP, double? RepetitionPenalty, double? Presence, double? Frequency,
         Dictionary<string, double>? LogitBias, int? N, long? Seed, JsonElement Stop);
 
-    private static Plan Build(BuiltPrompt prompt, ServedModel model, long? requestedMax, string maxParam, int fallbackMax, Knobs k, int topLogProbs)
+    private static Plan Build(BuiltPrompt prompt, ServedModel model, SelectableAdapter? adapter, long? requestedMax, string maxParam, int fallbackMax, Knobs k, int topLogProbs)
     {
         var options = model.Options;
         if (requestedMax is < 1) throw new InvalidRequestException($"{maxParam} must be at least 1 (got {requestedMax})", maxParam);
@@ -87,8 +90,9 @@ internal static class OpenAiMapping
             LogitBias = bias,
             PresencePenalty = presence,
             FrequencyPenalty = frequency,
+            Adapter = adapter?.Id ?? 0,
         }).ToList();
-        return new Plan(prompt, sequences);
+        return new Plan(prompt, sequences, adapter?.Name ?? model.Name);
     }
 
     private static SamplingOptions Sampling(Knobs k, SamplingOptions defaults, int maxNew)

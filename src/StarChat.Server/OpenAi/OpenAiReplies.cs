@@ -29,7 +29,7 @@ internal static class OpenAiReplies
             choices.Add(new ChatChoice(i, new AssistantMessage(reply.Text), FinishReason(events[^1].Finish ?? Generation.FinishReason.Length),
                 logprobs ? new ChatLogProbs([.. events.Where(Counts).Select(e => ChatLogProb(tokenizer, e))]) : null));
         }
-        return new ChatCompletion(OpenAiIds.Chat(), OpenAiIds.Now(), model.Name, choices, new Usage(plan.Prompt.Ids.Length, completion));
+        return new ChatCompletion(OpenAiIds.Chat(), OpenAiIds.Now(), plan.ModelName, choices, new Usage(plan.Prompt.Ids.Length, completion));
     }
 
     public static TextCompletion Completion(ServedModel model, IReadOnlyList<OpenAiMapping.Plan> plans, IReadOnlyList<IReadOnlyList<TokenEvent>> results, bool logprobs)
@@ -46,7 +46,7 @@ internal static class OpenAiReplies
                 logprobs ? LegacyLogProbs(tokenizer, events.Where(Counts), 0) : null));
         }
         int prompt = plans.Sum(p => p.Prompt.Ids.Length);
-        return new TextCompletion(OpenAiIds.Completion(), OpenAiIds.Now(), model.Name, choices, new Usage(prompt, completion));
+        return new TextCompletion(OpenAiIds.Completion(), OpenAiIds.Now(), plans[0].ModelName, choices, new Usage(prompt, completion));
     }
 
     /// <summary>Stop tokens end the reply but are not part of it, so they get no log-probability entry.</summary>

@@ -105,6 +105,9 @@ internal sealed record ModelCard(
 {
     [JsonPropertyName("object")] public string Object { get; init; } = "model";
     [JsonPropertyName("owned_by")] public string OwnedBy { get; init; } = "starchat";
+
+    /// <summary>For a LoRA adapter: the base model it runs on (vLLM's <c>parent</c>); null for the base model.</summary>
+    [JsonPropertyName("parent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Parent { get; init; }
 }
 
 /// <summary>llama.cpp-style extras: vocabulary, context, parameter count.</summary>

@@ -17,7 +17,7 @@ internal static class OpenAiStreaming
         bool includeUsage, bool logprobs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tokenizer = model.Model.Text.Tokenizer;
-        string id = OpenAiIds.Chat(), name = model.Name;
+        string id = OpenAiIds.Chat(), name = plan.ModelName;
         long created = OpenAiIds.Now();
         for (int i = 0; i < handles.Count; i++)
             yield return ServerJson.Serialize(new ChatCompletionChunk(id, created, name, [new ChunkChoice(i, new ChunkDelta("assistant", ""), null, null)], null));
@@ -46,7 +46,7 @@ internal static class OpenAiStreaming
         bool includeUsage, bool logprobs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tokenizer = model.Model.Text.Tokenizer;
-        string id = OpenAiIds.Completion(), name = model.Name;
+        string id = OpenAiIds.Completion(), name = plans[0].ModelName;
         long created = OpenAiIds.Now();
         var offsets = new int[handles.Count];
         await foreach (var (index, e, error) in Guarded(handles, cancellationToken).ConfigureAwait(false))

@@ -89,6 +89,8 @@ public sealed class BatchScheduler : IDisposable
     {
         foreach (var request in requests)
         {
+            if (request.Adapter < 0)
+                throw new ArgumentException($"adapter id {request.Adapter} is negative", nameof(requests));
             if (request.PromptIds.Count == 0)
                 throw new ArgumentException("the prompt is empty: there is nothing to continue", nameof(requests));
             if (request.PromptIds.Count >= SlotCapacity)
@@ -196,7 +198,7 @@ public sealed class BatchScheduler : IDisposable
         foreach (var slot in _slots)
         {
             if (slot.Active is not null) continue;
-            int common = request.PromptLogProbs ? 0 : slot.CommonPrefix(request.PromptIds);
+            int common = request.PromptLogProbs ? 0 : slot.CommonPrefix(request.PromptIds, request.Adapter);
             if (common > bestCommon || (common == bestCommon && slot.LastUsed < best!.LastUsed))
             {
                 best = slot;
@@ -211,7 +213,8 @@ public sealed class BatchScheduler : IDisposable
         try
         {
             slot.Session ??= _model.CreateSession(SlotCapacity);
-            int common = handle.Request.PromptLogProbs ? 0 : slot.CommonPrefix(handle.Request.PromptIds);
+            slot.UseAdapter(handle.Request.Adapter);
+            int common = handle.Request.PromptLogProbs ? 0 : slot.CommonPrefix(handle.Request.PromptIds, handle.Request.Adapter);
             slot.Truncate(common);
             slot.Active!.PrefillPosition = common;
             handle.Slot = slot.Index;
@@ -290,7 +293,8 @@ public sealed class BatchScheduler : IDisposable
     /// <summary>One batched pass for every sequence that has a token to append, then one sample per sequence.</summary>
     private void Decode()
     {
-        var batch = _slots.Where(s => s.Active is { IsPrefilling: false, PendingToken: >= 0 }).ToList();
+        // Ordered by adapter, so the engine applies each adapter's update to one run of rows.
+        var batch = _slots.Where(s => s.Active is { IsPrefilling: false, PendingToken: >= 0 }).OrderBy(s => s.Adapter).ToList();
         if (batch.Count == 0) return;
         int v = _model.VocabSize;
         if (_batchLogits.Length < batch.Count * v) _batchLogits = new float[_slots.Length * v];

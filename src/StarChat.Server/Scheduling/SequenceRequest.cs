@@ -32,6 +32,12 @@ public sealed record SequenceRequest
     /// <summary>OpenAI <c>presence_penalty</c>: subtracted once from every id already generated.</summary>
     public float PresencePenalty { get; init; }
 
+    /// <summary>
+    /// The selectable LoRA adapter to run with (<see cref="StarChat.Engine.Inference.IAdapterSession.Adapter"/>); 0 for
+    /// none. A cached prefix is reused only from a slot that ran the same adapter.
+    /// </summary>
+    public int Adapter { get; init; }
+
     /// <summary>OpenAI <c>frequency_penalty</c>: subtracted per occurrence of an id already generated.</summary>
     public float FrequencyPenalty { get; init; }
 }

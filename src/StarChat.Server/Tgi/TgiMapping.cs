@@ -24,6 +24,7 @@ internal static class TgiMapping
             throw new InvalidRequestException("`inputs` cannot be empty", "inputs");
         var p = body.Parameters ?? new TgiParameters();
         var options = model.Options;
+        var adapter = model.Adapters.ForAdapterId(p.AdapterId);
         if (p.Temperature is { } t && !(t > 0 && double.IsFinite(t))) throw new InvalidRequestException($"`temperature` must be strictly positive (got {t})", "temperature");
         if (p.TopP is { } tp && !(tp > 0 && tp < 1)) throw new InvalidRequestException($"`top_p` must be > 0.0 and < 1.0 (got {tp})", "top_p");
         if (p.TypicalP is { } ty && !(ty > 0 && ty < 1)) throw new InvalidRequestException($"`typical_p` must be > 0.0 and < 1.0 (got {ty})", "typical_p");
@@ -70,6 +71,7 @@ internal static class TgiMapping
             TopLogProbs = p.TopNTokens ?? 0,
             PromptLogProbs = p.DecoderInputDetails == true,
             FrequencyPenalty = p.FrequencyPenalty is { } ff ? (float)ff : 0,
+            Adapter = adapter?.Id ?? 0,
         };
         return new Plan(prompt, sequence, seed, p.Details == true, p.ReturnFullText == true, body.Inputs);
     }

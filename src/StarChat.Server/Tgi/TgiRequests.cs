@@ -32,4 +32,5 @@ internal sealed class TgiParameters
     [JsonPropertyName("decoder_input_details")] public bool? DecoderInputDetails { get; set; }
     [JsonPropertyName("top_n_tokens")] public int? TopNTokens { get; set; }
     [JsonPropertyName("grammar")] public JsonElement Grammar { get; set; }
+    [JsonPropertyName("adapter_id")] public string? AdapterId { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using StarChat.Engine.Tensors;
+using StarChat.Formats.Peft;
 using StarChat.Formats.Safetensors;
 using StarChat.Training.Lora;
 using StarChat.Training.Model;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using StarChat.Engine.Threading;
 using StarChat.Formats;
+using StarChat.Formats.Peft;
 using StarChat.Training.Data;
 using StarChat.Training.Lora;
 using StarChat.Training.Model;

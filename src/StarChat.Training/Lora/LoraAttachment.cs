@@ -1,4 +1,5 @@
 using System.Numerics;
+using StarChat.Formats.Peft;
 using StarChat.Training.Model;
 
 namespace StarChat.Training.Lora;

@@ -2,6 +2,7 @@ using System.Numerics;
 using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
 using StarChat.Formats;
+using StarChat.Formats.Peft;
 using StarChat.Formats.Safetensors;
 using StarChat.Training.Model;
 
@@ -60,45 +61,20 @@ public sealed class PeftAdapter
         config.Write(Path.Combine(folder, ConfigFileName));
     }
 
-    /// <summary>Reads an adapter folder.</summary>
+    /// <summary>Reads an adapter folder with StarChat.Formats' <see cref="LoraAdapter"/> (the reader inference uses) and widens its matrices to f32.</summary>
     /// <exception cref="FileNotFoundException">The folder or its config is missing.</exception>
-    /// <exception cref="InvalidDataException">The config or a tensor is malformed: an A without its B, a rank that disagrees, a non-float type.</exception>
-    /// <exception cref="ModelFormatException">The weights file is malformed.</exception>
-    /// <exception cref="NotSupportedException">The adapter uses features this stack does not implement.</exception>
+    /// <exception cref="ModelFormatException">The config or weights are malformed or use unsupported settings, a tensor is not a LoRA matrix of a GPTBigCode linear layer, an A lacks its B, or a rank disagrees with r.</exception>
     public static PeftAdapter Load(string folder)
     {
-        string configPath = Path.Combine(folder, ConfigFileName);
-        if (!File.Exists(configPath))
-            throw new FileNotFoundException($"{folder}: not a PEFT adapter folder ({ConfigFileName} not found)", configPath);
-        var config = PeftAdapterConfig.Read(configPath);
-        using var files = ModelFile.Open(folder);
-        var tensors = files.Weights;
+        using var adapter = LoraAdapter.Open(folder);
         var modules = new SortedDictionary<string, LoraMatrices>(StringComparer.Ordinal);
-        foreach (var name in tensors.Names)
+        foreach (var pair in adapter.Pairs)
         {
-            if (!TryModule(name, "lora_A", out string module))
-            {
-                if (!TryModule(name, "lora_B", out _))
-                    throw new InvalidDataException($"{files.Path}: tensor '{name}' is not a LoRA matrix (base_model.model.<module>.lora_A/B.weight); adapters with other tensors are not supported");
-                continue;
-            }
-            string bName = PeftKeys.LoraB(module);
-            if (!tensors.Contains(bName))
-                throw new InvalidDataException($"{files.Path}: '{name}' has no matching '{bName}'");
-            var a = Widen(files.Path, tensors.Get(name));
-            var b = Widen(files.Path, tensors.Get(bName));
-            if (a.Shape[0] != config.Rank || b.Shape[1] != config.Rank)
-                throw new InvalidDataException($"{files.Path}: {module}: A is [{string.Join(", ", a.Shape)}] and B [{string.Join(", ", b.Shape)}], but r = {config.Rank}");
-            modules[module] = new LoraMatrices(a.Values, b.Values, a.Shape[1], b.Shape[0], config.Rank);
+            var a = Widen(adapter.Path, pair.A);
+            var b = Widen(adapter.Path, pair.B);
+            modules[pair.Module] = new LoraMatrices(a.Values, b.Values, a.Shape[1], b.Shape[0], adapter.Config.Rank);
         }
-        foreach (var name in tensors.Names)
-        {
-            if (TryModule(name, "lora_B", out string module) && !modules.ContainsKey(module))
-                throw new InvalidDataException($"{files.Path}: '{name}' has no matching '{PeftKeys.LoraA(module)}'");
-        }
-        if (modules.Count == 0)
-            throw new InvalidDataException($"{files.Path}: the adapter holds no LoRA matrices");
-        return new PeftAdapter(config, modules);
+        return new PeftAdapter(PeftAdapterConfig.From(adapter.Config), modules);
     }
 
     /// <summary>
@@ -133,27 +109,9 @@ public sealed class PeftAdapter
         });
     }
 
-    // base_model.model.{module}.lora_A.weight, also with PEFT's in-memory adapter name (….lora_A.default.weight).
-    private static bool TryModule(string name, string matrix, out string module)
-    {
-        module = "";
-        if (!name.StartsWith(PeftKeys.Prefix, StringComparison.Ordinal))
-            return false;
-        foreach (var suffix in new[] { $".{matrix}.weight", $".{matrix}.default.weight" })
-        {
-            if (name.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                module = name[PeftKeys.Prefix.Length..^suffix.Length];
-                return module.Length > 0;
-            }
-        }
-        return false;
-    }
-
     private static (float[] Values, int[] Shape) Widen(string origin, TensorView view)
     {
-        if (view.Shape.Rank != 2 || TensorTypeInfo.IsQuantized(view.Type) || !Dequantize.IsSupported(view.Type))
-            throw new InvalidDataException($"{origin}: '{view.Name}' must be a 2-D float tensor, got {TensorTypeInfo.Name(view.Type)} {view.Shape}");
+        // LoraAdapter.Open has checked the shape ([r, in] or [out, r]) and the type (F32, F16 or BF16).
         int rows = checked((int)view.Shape[0]), columns = checked((int)view.Shape[1]);
         var values = new float[checked(rows * columns)];
         for (int r = 0; r < rows; r++)

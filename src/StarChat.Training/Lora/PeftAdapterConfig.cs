@@ -1,10 +1,12 @@
 using System.Text.Json;
+using StarChat.Formats;
+using StarChat.Formats.Peft;
 
 namespace StarChat.Training.Lora;
 
 /// <summary>
-/// <c>adapter_config.json</c> of a PEFT LoRA adapter: the fields this stack uses, read defensively and written with
-/// every key PEFT 0.13 writes (sorted, two-space indent, as <c>PeftConfig.save_pretrained</c>), so PEFT loads it.
+/// <c>adapter_config.json</c> of a PEFT LoRA adapter for training: the fields this stack uses (read by StarChat.Formats'
+/// <see cref="LoraConfig"/>, shared with inference) and written with every key PEFT 0.13 writes (sorted, two-space indent, as <c>PeftConfig.save_pretrained</c>), so PEFT loads it.
 /// </summary>
 public sealed record PeftAdapterConfig
 {
@@ -46,70 +48,25 @@ public sealed record PeftAdapterConfig
         };
     }
 
-    /// <summary>Reads and checks an <c>adapter_config.json</c>.</summary>
-    /// <exception cref="InvalidDataException">Not valid JSON, or a field is missing or of the wrong kind; the message names the file and field.</exception>
-    /// <exception cref="NotSupportedException">The adapter needs maths this stack does not implement (DoRA, biases, per-module ranks, saved modules, another PEFT type).</exception>
-    public static PeftAdapterConfig Read(string path)
+    /// <summary>The fields of a config read by StarChat.Formats (the one <c>adapter_config.json</c> reader).</summary>
+    public static PeftAdapterConfig From(LoraConfig config)
     {
-        JsonDocument doc;
-        try
+        ArgumentNullException.ThrowIfNull(config);
+        return new PeftAdapterConfig
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
-        }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: expected a JSON object");
-            string? peftType = OptionalString(root, "peft_type", path);
-            if (peftType is not (null or "LORA"))
-                throw new NotSupportedException($"{path}: peft_type '{peftType}' is not supported (only LORA)");
-            if (OptionalBool(root, "use_dora", path))
-                throw new NotSupportedException($"{path}: use_dora is true; DoRA adapters need a different forward pass, not supported");
-            if (OptionalBool(root, "fan_in_fan_out", path))
-                throw new NotSupportedException($"{path}: fan_in_fan_out is true, which is for GPT-2 style Conv1D layers; GPTBigCode uses nn.Linear (formats.md §12)");
-            if (OptionalString(root, "bias", path) is { } bias && bias != "none")
-                throw new NotSupportedException($"{path}: bias '{bias}' (adapter-trained biases) is not supported; only \"none\"");
-            foreach (var field in new[] { "rank_pattern", "alpha_pattern" })
-            {
-                if (root.TryGetProperty(field, out var pattern) && pattern.ValueKind == JsonValueKind.Object && pattern.EnumerateObject().Any())
-                    throw new NotSupportedException($"{path}: {field} gives per-module values, which are not supported");
-            }
-            if (root.TryGetProperty("modules_to_save", out var saved) && saved.ValueKind == JsonValueKind.Array && saved.GetArrayLength() > 0)
-                throw new NotSupportedException($"{path}: modules_to_save (fully trained copies of modules) is not supported");
-
-            if (!root.TryGetProperty("r", out var r) || r.ValueKind != JsonValueKind.Number || !r.TryGetInt32(out int rank) || rank <= 0)
-                throw new InvalidDataException($"{path}: field 'r' must be a positive integer");
-            double alpha = root.TryGetProperty("lora_alpha", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble()
-                : a.ValueKind == JsonValueKind.Undefined ? 8 : throw new InvalidDataException($"{path}: field 'lora_alpha' must be a number");
-            double dropout = root.TryGetProperty("lora_dropout", out var dr) && dr.ValueKind == JsonValueKind.Number ? dr.GetDouble() : 0;
-            IReadOnlyList<string> targets = [];
-            string? regex = null;
-            if (root.TryGetProperty("target_modules", out var t))
-            {
-                if (t.ValueKind == JsonValueKind.String)
-                    regex = t.GetString();
-                else if (t.ValueKind == JsonValueKind.Array && t.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
-                    targets = [.. t.EnumerateArray().Select(e => e.GetString()!)];
-                else if (t.ValueKind != JsonValueKind.Null)
-                    throw new InvalidDataException($"{path}: field 'target_modules' must be a list of names or a regex string");
-            }
-            return new PeftAdapterConfig
-            {
-                Rank = rank,
-                Alpha = alpha,
-                Dropout = dropout,
-                TargetModules = targets,
-                TargetRegex = regex,
-                UseRsLora = OptionalBool(root, "use_rslora", path),
-                BaseModel = OptionalString(root, "base_model_name_or_path", path),
-            };
-        }
+            Rank = config.Rank,
+            Alpha = config.Alpha,
+            Dropout = config.Dropout,
+            TargetModules = config.TargetModules ?? [],
+            TargetRegex = config.TargetPattern,
+            UseRsLora = config.UseRsLora,
+            BaseModel = config.BaseModel,
+        };
     }
+
+    /// <summary>Reads and checks an <c>adapter_config.json</c> (with <see cref="LoraConfig.Read"/>).</summary>
+    /// <exception cref="ModelFormatException">Malformed, or the adapter needs maths this stack does not implement (DoRA, biases, per-module ranks, saved modules, another PEFT type); the message names the file and field.</exception>
+    public static PeftAdapterConfig Read(string path) => From(LoraConfig.Read(path));
 
     /// <summary>Writes the config as PEFT 0.13.2 does: every key, sorted, two-space indent, no final newline.</summary>
     public void Write(string path)
@@ -174,16 +131,4 @@ public sealed record PeftAdapterConfig
         string text = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         json.WriteRawValue(text.Contains('.', StringComparison.Ordinal) || text.Contains('E', StringComparison.Ordinal) ? text : text + ".0");
     }
-
-    private static string? OptionalString(JsonElement root, string name, string path)
-        => !root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
-            : v.ValueKind == JsonValueKind.String ? v.GetString() : throw new InvalidDataException($"{path}: field '{name}' must be a string");
-
-    private static bool OptionalBool(JsonElement root, string name, string path)
-        => root.TryGetProperty(name, out var v) && v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False or JsonValueKind.Null => false,
-            _ => throw new InvalidDataException($"{path}: field '{name}' must be true or false"),
-        };
 }

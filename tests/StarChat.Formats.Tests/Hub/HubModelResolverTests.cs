@@ -296,6 +296,23 @@ public sealed class HubModelResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_PeftAdapterRepo_FetchesItsConfigAndWeightsAndIsCachedOffline()
+    {
+        var files = FakeHub.FolderFiles(SharedPaths.Fixtures("tiny-starchat-lora"));
+        files["README.md"] = Encoding.ASCII.GetBytes("# adapter\n");
+        files["training_args.bin"] = [1, 2, 3];
+        string sha = _hub.AddCommit("adapter", files);
+
+        var snapshot = await Download($"{Repo}@adapter");
+        var offline = await Download($"{Repo}@adapter", Settings(offline: true));
+
+        Assert.Equal(sha, snapshot.Commit);
+        Assert.Equal(["adapter_config.json", "adapter_model.safetensors"], Directory.GetFileSystemEntries(snapshot.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(File.ReadAllBytes(SharedPaths.Fixtures("tiny-starchat-lora", "adapter_model.safetensors")), File.ReadAllBytes(Path.Combine(snapshot.Path, "adapter_model.safetensors")));
+        Assert.Equal(snapshot.Path, offline.Path);
+    }
+
+    [Fact]
     public async Task Download_RepoOfGgufOnly_ErrorListsGgufFiles()
     {
         _hub.AddCommit("gguf-only", new Dictionary<string, byte[]> { ["a.q4_0.gguf"] = [1], ["a.q8_0.gguf"] = [2] });

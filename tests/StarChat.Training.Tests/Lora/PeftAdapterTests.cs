@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using StarChat.Engine.Models.GptBigCode;
 using StarChat.Formats;
+using StarChat.Formats.Peft;
 using StarChat.Testing;
 using StarChat.Training.Lora;
 using StarChat.Training.Tests.Fixtures;
@@ -73,33 +74,42 @@ public sealed class PeftAdapterTests
     }
 
     [Fact]
-    public void Load_DoraAdapter_ThrowsNotSupported()
+    public void Load_DoraAdapter_ThrowsNamingTheField()
     {
         using var temp = CopyOfFixture();
         Rewrite(temp.File("adapter_config.json"), "\"use_dora\": false", "\"use_dora\": true");
 
-        var e = Assert.Throws<NotSupportedException>(() => PeftAdapter.Load(temp.Path));
+        var e = Assert.Throws<ModelFormatException>(() => PeftAdapter.Load(temp.Path));
         Assert.Contains("use_dora", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_ConfigWithoutRank_ThrowsNamingTheField()
+    public void Load_RankNotAnInteger_ThrowsNamingFileAndField()
+    {
+        using var temp = CopyOfFixture();
+        Rewrite(temp.File("adapter_config.json"), "\"r\": 8,", "\"r\": \"eight\",");
+
+        var e = Assert.Throws<ModelFormatException>(() => PeftAdapter.Load(temp.Path));
+        Assert.Contains("r", e.Field, StringComparison.Ordinal);
+        Assert.Contains("adapter_config.json", e.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ConfigWithoutRank_TakesPeftsDefaultOf8()
     {
         using var temp = CopyOfFixture();
         Rewrite(temp.File("adapter_config.json"), "\"r\": 8,", "");
 
-        var e = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(temp.Path));
-        Assert.Contains("'r'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("adapter_config.json", e.Message, StringComparison.Ordinal);
+        Assert.Equal(8, PeftAdapter.Load(temp.Path).Config.Rank);
     }
 
     [Fact]
-    public void Load_RankDisagreesWithMatrices_ThrowsNamingTheModule()
+    public void Load_RankDisagreesWithMatrices_ThrowsNamingTheRank()
     {
         using var temp = CopyOfFixture();
         Rewrite(temp.File("adapter_config.json"), "\"r\": 8,", "\"r\": 4,");
 
-        var e = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(temp.Path));
+        var e = Assert.Throws<ModelFormatException>(() => PeftAdapter.Load(temp.Path));
         Assert.Contains("r = 4", e.Message, StringComparison.Ordinal);
     }
 

@@ -19,8 +19,10 @@ public sealed record ModelOptions
     public int MaxBatch { get; init; } = 512;
 
     /// <summary>
-    /// LoRA adapters to apply unmerged, in order. The engine itself ignores this list (it takes adapters through
-    /// <see cref="GptBigCodeWeights.WithAdapters"/>); loaders that open files (StarChat.Generation's LocalModel) read it.
+    /// LoRA adapters to apply unmerged, in order: unnamed ones to every sequence, named ones only to sequences that
+    /// choose them (<see cref="Inference.IAdapterSession"/>). The engine itself ignores this list (it takes adapters
+    /// through <see cref="GptBigCodeWeights.WithAdapters"/> and <see cref="GptBigCodeWeights.WithSelectableAdapter"/>);
+    /// loaders that open files (StarChat.Generation's LocalModel) read it.
     /// </summary>
     public IReadOnlyList<LoraAdapterOption> Adapters { get; init; } = [];
 
@@ -34,7 +36,11 @@ public sealed record ModelOptions
 /// <summary>A PEFT LoRA adapter folder to apply, and a factor on its update (on top of lora_alpha/r).</summary>
 /// <param name="Path">Folder with adapter_config.json and adapter_model.safetensors (or .bin).</param>
 /// <param name="Scale">Multiplies the adapter's own scaling; 1 applies it as trained, 0 turns it off.</param>
-public sealed record LoraAdapterOption(string Path, float Scale = 1f);
+/// <param name="Name">
+/// Null: applied to every sequence. Otherwise the adapter is loaded beside the others and only sequences that choose
+/// it by this name get it (a server's per-request adapters).
+/// </param>
+public sealed record LoraAdapterOption(string Path, float Scale = 1f, string? Name = null);
 
 /// <summary>
 /// GPTBigCode (StarCoder, StarChat): GPT-2 with multi-query attention and learned positions. The forward pass below
@@ -52,6 +58,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
     private Scratch _s = new(0, 0, 0, 0);
     private float[] _lowRank = [];   // LoRA scratch, grown on first use
     private float[] _delta = [];
+    private readonly List<RowGroup> _adapterRows = [];   // this pass's rows that chose an adapter, by adapter
 
     /// <summary>Creates a model over loaded weights.</summary>
     public GptBigCodeModel(GptBigCodeWeights weights, ModelOptions? options = null)
@@ -100,7 +107,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
     /// Appends <paramref name="tokens"/> to <paramref name="cache"/> at positions <paramref name="past"/>… and writes
     /// logits for the last token (one row) or for every token (<c>tokens.Length</c> rows).
     /// </summary>
-    internal void Forward(KvCache cache, int past, ReadOnlySpan<int> tokens, Span<float> logits)
+    internal void Forward(KvCache cache, int past, int adapter, ReadOnlySpan<int> tokens, Span<float> logits)
     {
         int v = VocabSize;
         bool allRows = logits.Length == (long)tokens.Length * v && tokens.Length > 1;
@@ -121,7 +128,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
                 int count = Math.Min(Options.MaxBatch, tokens.Length - start);
                 bool last = start + count == tokens.Length;
                 var rows = allRows ? logits.Slice(start * v, count * v) : last ? logits : [];
-                ReadOnlySpan<Segment> one = [new Segment(cache, past + start, 0, count)];
+                ReadOnlySpan<Segment> one = [new Segment(cache, past + start, 0, count, adapter)];
                 ForwardRows(tokens.Slice(start, count), one, rows, firstLogitRow: allRows ? 0 : count - 1);
             }
         }
@@ -130,7 +137,10 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
     /// <summary>
     /// One decoding step for several sequences at once: <c>tokens[i]</c> is appended to <c>sessions[i]</c> and its
     /// next-token logits are written to row i of <paramref name="logits"/> (<c>[n, vocab]</c>). The weights are read
-    /// once for all of them; only attention runs per sequence, each over its own cache.
+    /// once for all of them; only attention runs per sequence, each over its own cache. Sessions may use different
+    /// LoRA adapters (<see cref="IAdapterSession.Adapter"/>): each adapter's update is applied to its rows only, one
+    /// product per run of neighbouring rows with the same adapter (so callers that order the batch by adapter get one
+    /// per adapter).
     /// </summary>
     /// <exception cref="ArgumentException">A session is not from this model, appears twice, or the buffers have wrong sizes.</exception>
     /// <exception cref="ContextOverflowException">A session is full.</exception>
@@ -155,7 +165,7 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
                 throw new ContextOverflowException(session.Length + 1, session.Capacity);
             if ((uint)tokens[i] >= (uint)v)
                 throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id {tokens[i]} is outside the vocabulary (0..{v - 1})");
-            segments[i] = new Segment(session.Cache, session.Length, i, 1);
+            segments[i] = new Segment(session.Cache, session.Length, i, 1, session.Adapter);
         }
         lock (_gate)
         {
@@ -172,8 +182,14 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
             ((GptBigCodeSession)session).Advance(1);
     }
 
-    /// <summary>Rows <c>Start .. Start + Count</c> of a forward pass continue one cache at position <c>Past</c>.</summary>
-    private readonly record struct Segment(KvCache Cache, int Past, int Start, int Count);
+    /// <summary>
+    /// Rows <c>Start .. Start + Count</c> of a forward pass continue one cache at position <c>Past</c>, with selectable
+    /// adapter <c>Adapter</c> (0: none).
+    /// </summary>
+    private readonly record struct Segment(KvCache Cache, int Past, int Start, int Count, int Adapter);
+
+    /// <summary>Rows <c>Start .. Start + Count</c> take the update of selectable adapter <c>Adapter</c> (≥ 1).</summary>
+    private readonly record struct RowGroup(int Adapter, int Start, int Count);
 
     /// <summary>
     /// The forward pass for a batch of rows: every matrix product runs once over all rows; embeddings, cache writes
@@ -193,6 +209,8 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         var proj = _s.Projected.AsSpan(0, t * d);    // c_proj outputs              [t, d]
         var up = _s.Up.AsSpan(0, t * f);             // MLP hidden                  [t, f]
 
+        GroupAdapterRows(segments);
+
         // x = wte[token] + wpe[position]
         var position = _s.Row.AsSpan(0, d);
         foreach (var seg in segments)
@@ -211,20 +229,20 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
             var layer = _w.Layers[l];
 
             // Attention: a = LN(x); qkv = a·W_attnᵀ + b; q has n_head heads, k and v one head each (MQA).
-            // Each Linear is x·Wᵀ + b, plus Σ scale·(x·Aᵀ)·Bᵀ for any LoRA adapters on it (layer.Adapters).
-            var adapters = layer.Adapters ?? LayerAdapters.None;
+            // Each Linear is x·Wᵀ + b, plus Σ scale·(x·Aᵀ)·Bᵀ for the LoRA adapters on it: those of every row
+            // (layer.Adapters), then each row's chosen one (layer.Selectable).
             LayerNormRows(x, layer.Norm1Weight, layer.Norm1Bias, normed, t);
-            Linear(normed, t, layer.QkvWeight, layer.QkvBias, adapters.Qkv, qkv);
+            Linear(normed, t, layer.QkvWeight, layer.QkvBias, layer, static a => a.Qkv, qkv);
             foreach (var seg in segments)
                 Attend(seg, l, qkv, attn);
-            Linear(attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, adapters.AttentionOutput, proj);
+            Linear(attn, t, layer.AttentionOutputWeight, layer.AttentionOutputBias, layer, static a => a.AttentionOutput, proj);
             VectorMath.AddInPlace(x, proj);
 
             // MLP: x += c_proj(gelu(c_fc(LN(x))))
             LayerNormRows(x, layer.Norm2Weight, layer.Norm2Bias, normed, t);
-            Linear(normed, t, layer.UpWeight, layer.UpBias, adapters.Up, up);
+            Linear(normed, t, layer.UpWeight, layer.UpBias, layer, static a => a.Up, up);
             Activate(up);
-            Linear(up, t, layer.DownWeight, layer.DownBias, adapters.Down, proj);
+            Linear(up, t, layer.DownWeight, layer.DownBias, layer, static a => a.Down, proj);
             VectorMath.AddInPlace(x, proj);
         }
 
@@ -237,12 +255,46 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
         MatMul.Multiply(_kernels, h, rows, _w.OutputHead, [], logits, _pool);
     }
 
-    /// <summary>y = x·Wᵀ + b, then y += scale·(x·Aᵀ)·Bᵀ for each low-rank update (LoRA applied without merging).</summary>
-    private void Linear(ReadOnlySpan<float> x, int t, TensorView weight, float[] bias, IReadOnlyList<LowRankAdapter> updates, Span<float> y)
+    /// <summary>Fills <see cref="_adapterRows"/>: neighbouring segments with the same adapter share one group.</summary>
+    private void GroupAdapterRows(ReadOnlySpan<Segment> segments)
+    {
+        _adapterRows.Clear();
+        foreach (var seg in segments)
+        {
+            if (seg.Adapter == 0) continue;
+            if (_adapterRows.Count > 0 && _adapterRows[^1] is var last && last.Adapter == seg.Adapter && last.Start + last.Count == seg.Start)
+                _adapterRows[^1] = last with { Count = last.Count + seg.Count };
+            else
+                _adapterRows.Add(new RowGroup(seg.Adapter, seg.Start, seg.Count));
+        }
+    }
+
+    /// <summary>
+    /// y = x·Wᵀ + b for the <paramref name="t"/> rows, then the low-rank updates that <paramref name="pick"/> selects
+    /// from the layer's adapters: every row's, then each group's chosen adapter on that group's rows only.
+    /// </summary>
+    private void Linear(ReadOnlySpan<float> x, int t, TensorView weight, float[] bias, GptBigCodeLayer layer,
+        Func<LayerAdapters, IReadOnlyList<LowRankAdapter>> pick, Span<float> y)
     {
         MatMul.Multiply(_kernels, x, t, weight, bias, y, _pool);
-        foreach (var u in updates)
+        int inFeatures = x.Length / t, outFeatures = y.Length / t;
+        if (layer.Adapters is { } all)
+            LowRank(x, t, pick(all), y);
+        if (layer.Selectable is not { } selectable)
+            return;
+        foreach (var g in _adapterRows)
         {
+            LowRank(x.Slice(g.Start * inFeatures, g.Count * inFeatures), g.Count, pick(selectable[g.Adapter - 1]),
+                y.Slice(g.Start * outFeatures, g.Count * outFeatures));
+        }
+    }
+
+    /// <summary>y += scale·(x·Aᵀ)·Bᵀ over <paramref name="t"/> rows for each update (LoRA applied without merging).</summary>
+    private void LowRank(ReadOnlySpan<float> x, int t, IReadOnlyList<LowRankAdapter> updates, Span<float> y)
+    {
+        for (int i = 0; i < updates.Count; i++)
+        {
+            var u = updates[i];
             int r = u.Rank, outFeatures = (int)u.B.Shape[0];
             if (_lowRank.Length < t * r) _lowRank = new float[t * r];
             if (_delta.Length < t * outFeatures) _delta = new float[t * outFeatures];

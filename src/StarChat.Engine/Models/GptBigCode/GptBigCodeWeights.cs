@@ -11,8 +11,9 @@ namespace StarChat.Engine.Models.GptBigCode;
 public sealed class GptBigCodeWeights
 {
     private GptBigCodeWeights(GptBigCodeConfig config, TensorView tokenEmbedding, TensorView positionEmbedding,
-        GptBigCodeLayer[] layers, float[] finalNormWeight, float[] finalNormBias, TensorView outputHead)
+        GptBigCodeLayer[] layers, float[] finalNormWeight, float[] finalNormBias, TensorView outputHead, int selectableAdapterCount = 0)
     {
+        SelectableAdapterCount = selectableAdapterCount;
         Config = config;
         TokenEmbedding = tokenEmbedding;
         PositionEmbedding = positionEmbedding;
@@ -42,6 +43,12 @@ public sealed class GptBigCodeWeights
 
     /// <summary>The output projection [V, D]: <c>lm_head.weight</c>, or the token embedding when tied.</summary>
     public TensorView OutputHead { get; }
+
+    /// <summary>
+    /// How many LoRA adapters a sequence may choose from (<see cref="WithSelectableAdapter"/>); adapter ids are
+    /// 1 .. this count, 0 means none.
+    /// </summary>
+    public int SelectableAdapterCount { get; }
 
     /// <summary>Looks up and checks every tensor.</summary>
     /// <exception cref="MissingWeightException">A tensor is missing.</exception>
@@ -90,15 +97,52 @@ public sealed class GptBigCodeWeights
     }
 
     /// <summary>
-    /// These weights with low-rank updates attached to linear layers (unmerged LoRA). <paramref name="updates"/> name
-    /// their module canonically (<c>transformer.h.3.mlp.c_fc</c>); several on one module add up.
+    /// These weights with low-rank updates attached to linear layers (unmerged LoRA) for every sequence.
+    /// <paramref name="updates"/> name their module canonically (<c>transformer.h.3.mlp.c_fc</c>); several on one
+    /// module add up.
     /// </summary>
     /// <exception cref="ArgumentException">A module is not one of a block's four linear layers, or names a layer the model lacks.</exception>
     /// <exception cref="WeightShapeException">An update's A or B does not fit the layer (an adapter for another model size); the message names it.</exception>
     public GptBigCodeWeights WithAdapters(IEnumerable<(string Module, LowRankAdapter Update)> updates)
     {
-        ArgumentNullException.ThrowIfNull(updates);
         var layers = Layers.ToArray();
+        var attached = Attach(updates);
+        for (int l = 0; l < layers.Length; l++)
+        {
+            if (attached[l] is { } a)
+                layers[l] = layers[l] with { Adapters = Stack(layers[l].Adapters ?? LayerAdapters.None, a) };
+        }
+        return new GptBigCodeWeights(Config, TokenEmbedding, PositionEmbedding, layers, FinalNormWeight, FinalNormBias, OutputHead, SelectableAdapterCount);
+    }
+
+    /// <summary>
+    /// These weights with one more LoRA adapter that each sequence may choose (per-request adapters in a server):
+    /// its id is the new <see cref="SelectableAdapterCount"/>. Modules are named as for <see cref="WithAdapters"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A module is not one of a block's four linear layers, or names a layer the model lacks.</exception>
+    /// <exception cref="WeightShapeException">An update's A or B does not fit the layer; the message names it.</exception>
+    public GptBigCodeWeights WithSelectableAdapter(IEnumerable<(string Module, LowRankAdapter Update)> updates)
+    {
+        var layers = Layers.ToArray();
+        var attached = Attach(updates);
+        for (int l = 0; l < layers.Length; l++)
+            layers[l] = layers[l] with { Selectable = [.. layers[l].Selectable ?? Enumerable.Repeat(LayerAdapters.None, SelectableAdapterCount), attached[l] ?? LayerAdapters.None] };
+        return new GptBigCodeWeights(Config, TokenEmbedding, PositionEmbedding, layers, FinalNormWeight, FinalNormBias, OutputHead, SelectableAdapterCount + 1);
+    }
+
+    private static LayerAdapters Stack(LayerAdapters a, LayerAdapters b) => new()
+    {
+        Qkv = [.. a.Qkv, .. b.Qkv],
+        AttentionOutput = [.. a.AttentionOutput, .. b.AttentionOutput],
+        Up = [.. a.Up, .. b.Up],
+        Down = [.. a.Down, .. b.Down],
+    };
+
+    /// <summary>Checks every update against its layer and groups them by layer (null where a layer gets none).</summary>
+    private LayerAdapters?[] Attach(IEnumerable<(string Module, LowRankAdapter Update)> updates)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        var layers = new LayerAdapters?[Layers.Count];
         int d = Config.EmbeddingSize, f = Config.FeedForwardSize, qkv = Config.QkvSize;
         foreach (var (module, update) in updates)
         {
@@ -123,17 +167,16 @@ public sealed class GptBigCodeWeights
                 if (!Kernels.MatMulKernels.TryGet(t.Type, out _))
                     throw new WeightShapeException(update.Name, t.Name, $"type {TensorTypeInfo.Name(t.Type)} is not supported for LoRA weights");
             }
-            var a = layers[l].Adapters ?? LayerAdapters.None;
-            a = parts[3] switch
+            var a = layers[l] ?? LayerAdapters.None;
+            layers[l] = parts[3] switch
             {
                 "attn.c_attn" => a with { Qkv = [.. a.Qkv, update] },
                 "attn.c_proj" => a with { AttentionOutput = [.. a.AttentionOutput, update] },
                 "mlp.c_fc" => a with { Up = [.. a.Up, update] },
                 _ => a with { Down = [.. a.Down, update] },
             };
-            layers[l] = layers[l] with { Adapters = a };
         }
-        return new GptBigCodeWeights(Config, TokenEmbedding, PositionEmbedding, layers, FinalNormWeight, FinalNormBias, OutputHead);
+        return layers;
     }
 
     private static TensorView Matrix(IWeightSource source, string name, long rows, long columns)
@@ -172,7 +215,11 @@ public sealed class GptBigCodeWeights
 /// <param name="UpBias"><c>mlp.c_fc.bias</c>.</param>
 /// <param name="DownWeight"><c>mlp.c_proj.weight</c> [D, F].</param>
 /// <param name="DownBias"><c>mlp.c_proj.bias</c>.</param>
-/// <param name="Adapters">Low-rank updates (unmerged LoRA) of the four linear layers; null when none.</param>
+/// <param name="Adapters">Low-rank updates (unmerged LoRA) of the four linear layers applied to every sequence; null when none.</param>
+/// <param name="Selectable">
+/// Updates a sequence may choose: entry k − 1 belongs to adapter id k (<see cref="GptBigCodeWeights.SelectableAdapterCount"/>
+/// entries, <see cref="LayerAdapters.None"/> where that adapter leaves this block alone); null when there are none.
+/// </param>
 public sealed record GptBigCodeLayer(
     float[] Norm1Weight, float[] Norm1Bias,
     TensorView QkvWeight, float[] QkvBias,
@@ -180,4 +227,5 @@ public sealed record GptBigCodeLayer(
     float[] Norm2Weight, float[] Norm2Bias,
     TensorView UpWeight, float[] UpBias,
     TensorView DownWeight, float[] DownBias,
-    LayerAdapters? Adapters = null);
+    LayerAdapters? Adapters = null,
+    IReadOnlyList<LayerAdapters>? Selectable = null);

@@ -1,8 +1,9 @@
-namespace StarChat.Training.Lora;
+namespace StarChat.Formats.Peft;
 
 /// <summary>
 /// Tensor names in <c>adapter_model.safetensors</c> as PEFT saves them: the wrapped model's path under
-/// <c>base_model.model.</c>, with the adapter name (<c>default</c>) removed.
+/// <c>base_model.model.</c>, with the adapter name (<c>default</c>) removed. <see cref="LoraAdapter"/> reads them,
+/// StarChat.Training writes them.
 /// </summary>
 public static class PeftKeys
 {

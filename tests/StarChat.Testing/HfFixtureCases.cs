@@ -1,23 +1,24 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using StarChat.Testing;
-
-namespace StarChat.Generation.Tests.Engine;
+namespace StarChat.Testing;
 
 /// <summary>
 /// The cases of <c>shared/fixtures/expected-hf.json</c> (README-hf.md §1): logits of the Hugging Face-format
 /// checkpoints (bitsandbytes 8-bit, GPTQ, PEFT LoRA) from an independent float64 re-implementation.
 /// </summary>
-internal static class HfFixtureCases
+public static class HfFixtureCases
 {
+    /// <summary>One case: a model (and adapter), a prompt, the reference logits file and greedy ids.</summary>
     public sealed record Case(
         string Name, string Model, string? Adapter, string Prompt, int[] Ids, string LogitsFile, int[] Positions,
         int[] Top5LastIds, int[] GreedyIds, double[] GreedyMargins);
 
     private static readonly Lazy<Case[]> s_cases = new(Load);
 
+    /// <summary>Every case in the file.</summary>
     public static IReadOnlyList<Case> All => s_cases.Value;
 
+    /// <summary>The case called <paramref name="name"/> (e.g. <c>tiny-starchat-lora/code</c>).</summary>
     public static Case Get(string name) => All.Single(c => c.Name == name);
 
     /// <summary>Logits rows <c>[positions × vocab]</c> from the raw little-endian float32 file.</summary>
