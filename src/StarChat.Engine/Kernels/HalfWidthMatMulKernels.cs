@@ -20,6 +20,19 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     {
         var w = MemoryMarshal.Cast<byte, ushort>(block.Weights);
         int n = block.InFeatures;
+        // F16 decoding on AVX2 widens with fewer instructions (InterleavedHalfDot); the Vector512 rung and BF16 use RowDot.
+        if (block.Tokens == 1 && WeightType == TensorType.F16 && block.Path == KernelPath.Vector256 && InterleavedHalfDot.IsSupported)
+        {
+            var y = block.Output.Slice(block.RowStart, block.RowCount);
+            var prepared = KernelScratch.Floats2(n);
+            bool fast = InterleavedHalfDot.TryPrepare(block.Input, prepared);
+            for (int r = 0; r < y.Length; r++)
+            {
+                var row = w.Slice(r * n, n);
+                y[r] = fast && InterleavedHalfDot.TryDot(row, prepared, out float sum) ? sum : RowDot(block.Path, row, block.Input);
+            }
+            return;
+        }
         if (block.Tokens == 1)
         {
             var y = block.Output.Slice(block.RowStart, block.RowCount);

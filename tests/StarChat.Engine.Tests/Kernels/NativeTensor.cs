@@ -62,5 +62,8 @@ internal sealed class NativeTensor
     }
 
     /// <summary>Keeps the pinned bytes alive while the view is in use.</summary>
+    /// <summary>The stored bytes, writable (e.g. to plant special values).</summary>
+    public Span<byte> Data => _pinned.AsSpan(2);
+
     public void KeepAlive() => GC.KeepAlive(_pinned);
 }
