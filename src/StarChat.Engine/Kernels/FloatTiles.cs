@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace StarChat.Engine.Kernels;
@@ -7,11 +6,15 @@ namespace StarChat.Engine.Kernels;
 /// <summary>
 /// y[t, rowOffset + r] = Σ_i x[t, i]·w[r, i] for f32 weight rows and several tokens: the prompt-processing path.
 /// Works on tiles of 2 weight rows × 4 tokens, so each weight vector loaded is used 4 times and each activation
-/// vector twice, with 8 independent accumulators in flight.
+/// vector twice, with 8 independent accumulators in flight. The inputs are walked in slices of
+/// <see cref="SliceLength"/> values so that four tokens' slices (16 KiB) stay in L1 while every row pair passes over
+/// them: without the slicing, wide rows (8192 inputs) stream the activations from L2 for every row pair, and L2
+/// bandwidth rather than the FMA units sets the pace.
 /// </summary>
 internal static class FloatTiles
 {
     private const int TileTokens = 4;
+    private const int SliceLength = 1024;
 
     public static void Multiply(KernelPath path, ReadOnlySpan<float> w, int rows, ReadOnlySpan<float> x, int tokens,
         int inFeatures, Span<float> y, int yStride, int rowOffset)
@@ -23,20 +26,34 @@ internal static class FloatTiles
             {
                 var xs = x.Slice(t * inFeatures, TileTokens * inFeatures);
                 var ys = y[(t * yStride + rowOffset)..];
-                int r = 0;
-                for (; r + 2 <= rows; r += 2)
+                for (int k = 0; k < inFeatures; k += SliceLength)
                 {
-                    var w2 = w.Slice(r * inFeatures, 2 * inFeatures);
-                    if (path == KernelPath.Vector512)
-                        Tile2x4_512(w2, xs, inFeatures, ys[r..], yStride);
-                    else
-                        Tile2x4_256(w2, xs, inFeatures, ys[r..], yStride);
-                }
-                for (; r < rows; r++)
-                {
-                    var w1 = w.Slice(r * inFeatures, inFeatures);
-                    for (int k = 0; k < TileTokens; k++)
-                        ys[k * yStride + r] = VectorMath.Dot(path, w1, xs.Slice(k * inFeatures, inFeatures));
+                    int length = Math.Min(SliceLength, inFeatures - k);
+                    bool add = k > 0;
+                    int r = 0;
+                    if (path == KernelPath.Vector256)
+                    {
+                        for (; r + 3 <= rows; r += 3)
+                            Tile3x4_256(in w[r * inFeatures + k], in xs[k], inFeatures, length, ys[r..], yStride, add);
+                    }
+                    for (; r + 2 <= rows; r += 2)
+                    {
+                        ref readonly float w0 = ref w[r * inFeatures + k];
+                        ref readonly float x0 = ref xs[k];
+                        if (path == KernelPath.Vector512)
+                            Tile2x4_512(in w0, in x0, inFeatures, length, ys[r..], yStride, add);
+                        else
+                            Tile2x4_256(in w0, in x0, inFeatures, length, ys[r..], yStride, add);
+                    }
+                    for (; r < rows; r++)
+                    {
+                        var w1 = w.Slice(r * inFeatures + k, length);
+                        for (int j = 0; j < TileTokens; j++)
+                        {
+                            float dot = VectorMath.Dot(path, w1, xs.Slice(j * inFeatures + k, length));
+                            ys[j * yStride + r] = add ? ys[j * yStride + r] + dot : dot;
+                        }
+                    }
                 }
             }
         }
@@ -49,83 +66,133 @@ internal static class FloatTiles
         }
     }
 
-    // w: 2 rows; x: 4 tokens; writes y[k·yStride + {0, 1}] for k < 4.
-    private static void Tile2x4_256(ReadOnlySpan<float> w, ReadOnlySpan<float> x, int n, Span<float> y, int yStride)
+    // w0: 2 rows, stride apart; x0: 4 tokens, stride apart; each `length` values from there. Writes (or adds to)
+    // y[k·yStride + {0, 1}] for k < 4.
+    private static void Tile2x4_256(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
     {
-        ref float w0 = ref MemoryMarshal.GetReference(w);
-        ref float w1 = ref Unsafe.Add(ref w0, n);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float x1 = ref Unsafe.Add(ref x0, n);
-        ref float x2 = ref Unsafe.Add(ref x1, n);
-        ref float x3 = ref Unsafe.Add(ref x2, n);
+        ref float wa0 = ref Unsafe.AsRef(in w0);
+        ref float wb0 = ref Unsafe.Add(ref wa0, stride);
+        ref float xa = ref Unsafe.AsRef(in x0);
+        ref float xb = ref Unsafe.Add(ref xa, stride);
+        ref float xc = ref Unsafe.Add(ref xb, stride);
+        ref float xd = ref Unsafe.Add(ref xc, stride);
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        nuint i = 0, len = (nuint)n;
+        nuint i = 0, len = (nuint)length;
         for (; i + 8 <= len; i += 8)
         {
-            var wa = Vector256.LoadUnsafe(ref w0, i);
-            var wb = Vector256.LoadUnsafe(ref w1, i);
-            var v = Vector256.LoadUnsafe(ref x0, i);
+            var wa = Vector256.LoadUnsafe(ref wa0, i);
+            var wb = Vector256.LoadUnsafe(ref wb0, i);
+            var v = Vector256.LoadUnsafe(ref xa, i);
             a00 = Vector256.MultiplyAddEstimate(wa, v, a00);
             a10 = Vector256.MultiplyAddEstimate(wb, v, a10);
-            v = Vector256.LoadUnsafe(ref x1, i);
+            v = Vector256.LoadUnsafe(ref xb, i);
             a01 = Vector256.MultiplyAddEstimate(wa, v, a01);
             a11 = Vector256.MultiplyAddEstimate(wb, v, a11);
-            v = Vector256.LoadUnsafe(ref x2, i);
+            v = Vector256.LoadUnsafe(ref xc, i);
             a02 = Vector256.MultiplyAddEstimate(wa, v, a02);
             a12 = Vector256.MultiplyAddEstimate(wb, v, a12);
-            v = Vector256.LoadUnsafe(ref x3, i);
+            v = Vector256.LoadUnsafe(ref xd, i);
             a03 = Vector256.MultiplyAddEstimate(wa, v, a03);
             a13 = Vector256.MultiplyAddEstimate(wb, v, a13);
         }
-        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref w0, ref x0, i, len, n);
-        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref w1, ref x0, i, len, n);
+        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref wa0, ref xa, i, len, stride, add);
+        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref wb0, ref xa, i, len, stride, add);
     }
 
-    private static void Tile2x4_512(ReadOnlySpan<float> w, ReadOnlySpan<float> x, int n, Span<float> y, int yStride)
+    // As Tile2x4_256 with three rows: 12 accumulators hide the FMA latency with room to spare (8 only just do).
+    private static void Tile3x4_256(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
     {
-        ref float w0 = ref MemoryMarshal.GetReference(w);
-        ref float w1 = ref Unsafe.Add(ref w0, n);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float x1 = ref Unsafe.Add(ref x0, n);
-        ref float x2 = ref Unsafe.Add(ref x1, n);
-        ref float x3 = ref Unsafe.Add(ref x2, n);
+        ref float wa0 = ref Unsafe.AsRef(in w0);
+        ref float wb0 = ref Unsafe.Add(ref wa0, stride);
+        ref float wc0 = ref Unsafe.Add(ref wb0, stride);
+        ref float xa = ref Unsafe.AsRef(in x0);
+        ref float xb = ref Unsafe.Add(ref xa, stride);
+        ref float xc = ref Unsafe.Add(ref xb, stride);
+        ref float xd = ref Unsafe.Add(ref xc, stride);
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        nuint i = 0, len = (nuint)length;
+        for (; i + 8 <= len; i += 8)
+        {
+            var wa = Vector256.LoadUnsafe(ref wa0, i);
+            var wb = Vector256.LoadUnsafe(ref wb0, i);
+            var wc = Vector256.LoadUnsafe(ref wc0, i);
+            var v = Vector256.LoadUnsafe(ref xa, i);
+            a00 = Vector256.MultiplyAddEstimate(wa, v, a00);
+            a10 = Vector256.MultiplyAddEstimate(wb, v, a10);
+            a20 = Vector256.MultiplyAddEstimate(wc, v, a20);
+            v = Vector256.LoadUnsafe(ref xb, i);
+            a01 = Vector256.MultiplyAddEstimate(wa, v, a01);
+            a11 = Vector256.MultiplyAddEstimate(wb, v, a11);
+            a21 = Vector256.MultiplyAddEstimate(wc, v, a21);
+            v = Vector256.LoadUnsafe(ref xc, i);
+            a02 = Vector256.MultiplyAddEstimate(wa, v, a02);
+            a12 = Vector256.MultiplyAddEstimate(wb, v, a12);
+            a22 = Vector256.MultiplyAddEstimate(wc, v, a22);
+            v = Vector256.LoadUnsafe(ref xd, i);
+            a03 = Vector256.MultiplyAddEstimate(wa, v, a03);
+            a13 = Vector256.MultiplyAddEstimate(wb, v, a13);
+            a23 = Vector256.MultiplyAddEstimate(wc, v, a23);
+        }
+        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref wa0, ref xa, i, len, stride, add);
+        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref wb0, ref xa, i, len, stride, add);
+        Store(y, yStride, 2, Vector256.Sum(a20), Vector256.Sum(a21), Vector256.Sum(a22), Vector256.Sum(a23), ref wc0, ref xa, i, len, stride, add);
+    }
+
+    private static void Tile2x4_512(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
+    {
+        ref float wa0 = ref Unsafe.AsRef(in w0);
+        ref float wb0 = ref Unsafe.Add(ref wa0, stride);
+        ref float xa = ref Unsafe.AsRef(in x0);
+        ref float xb = ref Unsafe.Add(ref xa, stride);
+        ref float xc = ref Unsafe.Add(ref xb, stride);
+        ref float xd = ref Unsafe.Add(ref xc, stride);
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        nuint i = 0, len = (nuint)n;
+        nuint i = 0, len = (nuint)length;
         for (; i + 16 <= len; i += 16)
         {
-            var wa = Vector512.LoadUnsafe(ref w0, i);
-            var wb = Vector512.LoadUnsafe(ref w1, i);
-            var v = Vector512.LoadUnsafe(ref x0, i);
+            var wa = Vector512.LoadUnsafe(ref wa0, i);
+            var wb = Vector512.LoadUnsafe(ref wb0, i);
+            var v = Vector512.LoadUnsafe(ref xa, i);
             a00 = Vector512.MultiplyAddEstimate(wa, v, a00);
             a10 = Vector512.MultiplyAddEstimate(wb, v, a10);
-            v = Vector512.LoadUnsafe(ref x1, i);
+            v = Vector512.LoadUnsafe(ref xb, i);
             a01 = Vector512.MultiplyAddEstimate(wa, v, a01);
             a11 = Vector512.MultiplyAddEstimate(wb, v, a11);
-            v = Vector512.LoadUnsafe(ref x2, i);
+            v = Vector512.LoadUnsafe(ref xc, i);
             a02 = Vector512.MultiplyAddEstimate(wa, v, a02);
             a12 = Vector512.MultiplyAddEstimate(wb, v, a12);
-            v = Vector512.LoadUnsafe(ref x3, i);
+            v = Vector512.LoadUnsafe(ref xd, i);
             a03 = Vector512.MultiplyAddEstimate(wa, v, a03);
             a13 = Vector512.MultiplyAddEstimate(wb, v, a13);
         }
-        Store(y, yStride, 0, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03), ref w0, ref x0, i, len, n);
-        Store(y, yStride, 1, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13), ref w1, ref x0, i, len, n);
+        Store(y, yStride, 0, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03), ref wa0, ref xa, i, len, stride, add);
+        Store(y, yStride, 1, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13), ref wb0, ref xa, i, len, stride, add);
     }
 
-    // Adds the scalar tail [i, len) of one weight row against each of the 4 tokens and stores the 4 results.
+    // Adds the scalar tail [i, len) of one weight row against each of the 4 tokens and stores (or adds) the 4 results.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Span<float> y, int yStride, int row, float s0, float s1, float s2, float s3,
-        ref float wRow, ref float x0, nuint i, nuint len, int n)
+        ref float wRow, ref float x0, nuint i, nuint len, int stride, bool add)
     {
         for (; i < len; i++)
         {
             float wv = Unsafe.Add(ref wRow, i);
             s0 += wv * Unsafe.Add(ref x0, i);
-            s1 += wv * Unsafe.Add(ref x0, i + (nuint)n);
-            s2 += wv * Unsafe.Add(ref x0, i + 2 * (nuint)n);
-            s3 += wv * Unsafe.Add(ref x0, i + 3 * (nuint)n);
+            s1 += wv * Unsafe.Add(ref x0, i + (nuint)stride);
+            s2 += wv * Unsafe.Add(ref x0, i + 2 * (nuint)stride);
+            s3 += wv * Unsafe.Add(ref x0, i + 3 * (nuint)stride);
+        }
+        if (add)
+        {
+            y[row] += s0;
+            y[yStride + row] += s1;
+            y[2 * yStride + row] += s2;
+            y[3 * yStride + row] += s3;
+            return;
         }
         y[row] = s0;
         y[yStride + row] = s1;
