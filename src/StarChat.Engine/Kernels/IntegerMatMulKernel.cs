@@ -40,7 +40,11 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
     public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared)
     {
         int blocks = input.Length / _blockSize;
-        Quantize.Row(_activationType, input, prepared[..(blocks * _activationBlockBytes)]);
+        var row = prepared[..(blocks * _activationBlockBytes)];
+        if (_activationType == TensorType.Q8_0 && Q8_0Activations.IsSupported)
+            Q8_0Activations.Quantize(input, row);     // the same bytes as Quantize.Row, vectorized
+        else
+            Quantize.Row(_activationType, input, row);
         if (_eightRowBlockBytes == 0)
             return;
         fixed (byte* p = prepared)
