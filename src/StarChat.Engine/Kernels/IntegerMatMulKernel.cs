@@ -41,8 +41,11 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
     {
         int blocks = input.Length / _blockSize;
         var row = prepared[..(blocks * _activationBlockBytes)];
+        // The same bytes as Quantize.Row, vectorized.
         if (_activationType == TensorType.Q8_0 && Q8_0Activations.IsSupported)
-            Q8_0Activations.Quantize(input, row);     // the same bytes as Quantize.Row, vectorized
+            Q8_0Activations.Quantize(input, row);
+        else if (_activationType == TensorType.Q8_K && Q8_KActivations.IsSupported)
+            Q8_KActivations.Quantize(input, row);
         else
             Quantize.Row(_activationType, input, row);
         if (_eightRowBlockBytes == 0)
