@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using StarChat.Engine.Quantization;
 
 namespace StarChat.Engine.Kernels.Integer;
 
@@ -10,8 +9,6 @@ internal static unsafe partial class IntegerDot
     private static void Q4_Kx256FourTokens(byte* w, byte* a, long aStride, int blocks, float* y, long yStride)
     {
         var low4 = Vector256.Create((byte)0x0F);
-        Span<short> scales = stackalloc short[8];
-        Span<short> mins = stackalloc short[8];
         Span<float> minimums = stackalloc float[4];
         minimums.Clear();
         var acc0 = Vector256<float>.Zero;
@@ -20,13 +17,7 @@ internal static unsafe partial class IntegerDot
         var acc3 = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++, w += Q4_KBytes, a += Q8_KBytes)
         {
-            var field = new ReadOnlySpan<byte>(w + Q4_KScales, 12);
-            for (int j = 0; j < 8; j++)
-            {
-                var (scale, min) = KScales.Get(field, j);
-                scales[j] = (short)scale;
-                mins[j] = (short)min;
-            }
+            KScaleCodes(w + Q4_KScales, out var scales, out var mins);
             var sumi0 = Vector256<int>.Zero;
             var sumi1 = Vector256<int>.Zero;
             var sumi2 = Vector256<int>.Zero;
@@ -36,8 +27,8 @@ internal static unsafe partial class IntegerDot
                 var packed = Vector256.Load(w + Q4_KQuants + 32 * k);
                 var lo = packed & low4;
                 var hi = Vector256.ShiftRightLogical(packed, 4);
-                var scaleLo = Vector256.Create(scales[2 * k]);
-                var scaleHi = Vector256.Create(scales[2 * k + 1]);
+                var scaleLo = Vector256.Create(scales.GetElement(2 * k));
+                var scaleHi = Vector256.Create(scales.GetElement(2 * k + 1));
                 int offset = Q8_KQuants + 64 * k;
                 sumi0 += SubBlockPair(lo, hi, scaleLo, scaleHi, (sbyte*)(a + offset));
                 sumi1 += SubBlockPair(lo, hi, scaleLo, scaleHi, (sbyte*)(a + aStride + offset));
@@ -61,12 +52,9 @@ internal static unsafe partial class IntegerDot
 
     // Scales one token's block sum into its accumulator and adds its minimums' share (as Q4_Kx256 does).
     private static Vector256<float> KBlockEnd(Vector256<int> sumi, float d, float dmin, byte* activation,
-        ReadOnlySpan<short> mins, ref float minimums, Vector256<float> acc)
+        Vector128<short> mins, ref float minimums, Vector256<float> acc)
     {
-        var sums = (short*)(activation + Q8_KSums);
-        int sumMins = 0;
-        for (int j = 0; j < 8; j++)
-            sumMins += (sums[2 * j] + sums[2 * j + 1]) * mins[j];
+        int sumMins = KMinSum(mins, (short*)(activation + Q8_KSums));
         float yd = *(float*)activation;
         minimums += dmin * yd * sumMins;
         return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(d * yd), acc);

@@ -1,5 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using StarChat.Engine.Quantization;
+using System.Runtime.Intrinsics.X86;
 
 namespace StarChat.Engine.Kernels.Integer;
 
@@ -16,18 +17,17 @@ internal static unsafe partial class IntegerDot
     {
         var acc = Vector256<float>.Zero;
         var low4 = Vector256.Create((byte)0x0F);
-        Span<short> scales = stackalloc short[8];
         float minimums = 0;
         for (int i = 0; i < blocks; i++, w += Q4_KBytes, a += Q8_KBytes)
         {
-            int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), scales);
+            int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), out var scales);
             var sumi = Vector256<int>.Zero;
             for (int k = 0; k < 4; k++)
             {
                 var packed = Vector256.Load(w + Q4_KQuants + 32 * k);
                 sbyte* y = (sbyte*)(a + Q8_KQuants + 64 * k);
-                sumi += Int8Lanes.ScaledDot(packed & low4, Vector256.Load(y), Vector256.Create(scales[2 * k]));
-                sumi += Int8Lanes.ScaledDot(Vector256.ShiftRightLogical(packed, 4), Vector256.Load(y + 32), Vector256.Create(scales[2 * k + 1]));
+                sumi += Int8Lanes.ScaledDot(packed & low4, Vector256.Load(y), Vector256.Create(scales.GetElement(2 * k)));
+                sumi += Int8Lanes.ScaledDot(Vector256.ShiftRightLogical(packed, 4), Vector256.Load(y + 32), Vector256.Create(scales.GetElement(2 * k + 1)));
             }
             float yd = *(float*)a;
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(Half(w) * yd), acc);
@@ -41,11 +41,10 @@ internal static unsafe partial class IntegerDot
         var acc = Vector256<float>.Zero;
         var low4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
-        Span<short> scales = stackalloc short[8];
         float minimums = 0;
         for (int i = 0; i < blocks; i++, w += Q5_KBytes, a += Q8_KBytes)
         {
-            int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), scales);
+            int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), out var scales);
             var high = Vector256.Load(w + Q5_KHigh);
             var sumi = Vector256<int>.Zero;
             for (int k = 0; k < 4; k++)
@@ -54,8 +53,8 @@ internal static unsafe partial class IntegerDot
                 var q0 = (packed & low4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2 * k) & one, 4);
                 var q1 = Vector256.ShiftRightLogical(packed, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2 * k + 1) & one, 4);
                 sbyte* y = (sbyte*)(a + Q8_KQuants + 64 * k);
-                sumi += Int8Lanes.ScaledDot(q0, Vector256.Load(y), Vector256.Create(scales[2 * k]));
-                sumi += Int8Lanes.ScaledDot(q1, Vector256.Load(y + 32), Vector256.Create(scales[2 * k + 1]));
+                sumi += Int8Lanes.ScaledDot(q0, Vector256.Load(y), Vector256.Create(scales.GetElement(2 * k)));
+                sumi += Int8Lanes.ScaledDot(q1, Vector256.Load(y + 32), Vector256.Create(scales.GetElement(2 * k + 1)));
             }
             float yd = *(float*)a;
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(Half(w) * yd), acc);
@@ -66,16 +65,35 @@ internal static unsafe partial class IntegerDot
 
     /// <summary>Unpacks the eight sub-block scales into <paramref name="scales"/>; returns Σ_j m_j·(sum of the
     /// activations of sub-block j), the integer part of the minimums' contribution.</summary>
-    private static int KScalesAndMinSum(byte* packed, short* sums, Span<short> scales)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KScalesAndMinSum(byte* packed, short* sums, out Vector128<short> scales)
     {
-        var field = new ReadOnlySpan<byte>(packed, 12);
-        int sumMins = 0;
-        for (int j = 0; j < 8; j++)
-        {
-            var (scale, min) = KScales.Get(field, j);
-            scales[j] = (short)scale;
-            sumMins += (sums[2 * j] + sums[2 * j + 1]) * min;
-        }
-        return sumMins;
+        KScaleCodes(packed, out scales, out var mins);
+        return KMinSum(mins, sums);
+    }
+
+    /// <summary>The eight scale and eight minimum codes (0…63) of a Q4_K/Q5_K block, widened to int16.</summary>
+    /// <remarks>The 12 bytes of 6-bit codes are rearranged with four 32-bit word operations into 8 scale bytes and
+    /// 8 minimum bytes (ggml's utmp arrangement; the same codes as <see cref="Quantization.KScales.Get"/>).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KScaleCodes(byte* packed, out Vector128<short> scales, out Vector128<short> mins)
+    {
+        const uint Low6 = 0x3F3F3F3F, Low4 = 0x0F0F0F0F, Low2 = 0x03030303;
+        uint u0 = Unsafe.ReadUnaligned<uint>(packed), u1 = Unsafe.ReadUnaligned<uint>(packed + 4), u2 = Unsafe.ReadUnaligned<uint>(packed + 8);
+        uint scalesLow = u0 & Low6;                                          // scales 0–3
+        uint scalesHigh = (u2 & Low4) | (((u0 >> 6) & Low2) << 4);           // scales 4–7
+        uint minsLow = u1 & Low6;                                            // minimums 0–3
+        uint minsHigh = ((u2 >> 4) & Low4) | (((u1 >> 6) & Low2) << 4);      // minimums 4–7
+        var codes = Vector128.Create(scalesLow, scalesHigh, minsLow, minsHigh).AsByte();
+        scales = Sse41.ConvertToVector128Int16(codes);
+        mins = Sse41.ConvertToVector128Int16(Sse2.ShiftRightLogical128BitLane(codes, 8));
+    }
+
+    /// <summary>Σ_j m_j·(sum of sub-block j's activations), from Q8_K's sixteen 16-value sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KMinSum(Vector128<short> mins, short* sums)
+    {
+        var subBlockSums = Ssse3.HorizontalAdd(Vector128.Load(sums), Vector128.Load(sums + 8));
+        return Vector128.Sum(Sse2.MultiplyAddAdjacent(mins, subBlockSums));
     }
 }
