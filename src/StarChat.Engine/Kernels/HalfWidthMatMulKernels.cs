@@ -6,7 +6,8 @@ namespace StarChat.Engine.Kernels;
 /// <summary>
 /// F16 and BF16 weights. One token (decoding): each row is widened on the fly inside the dot product, so the weights
 /// are read once at 2 bytes per value. Several tokens (prompts): the block's rows are widened once into per-thread
-/// f32 scratch and multiplied as F32 tiles, so the conversion cost is shared by all tokens.
+/// f32 scratch — on AVX2 as eight-row panels for <see cref="PanelTiles"/>, otherwise row by row for
+/// <see cref="FloatTiles"/> — so the conversion cost is shared by all tokens.
 /// </summary>
 internal abstract class HalfWidthMatMulKernel : IMatMulKernel
 {
@@ -40,10 +41,23 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
                 y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
             return;
         }
-        var widened = KernelScratch.Floats(checked(block.RowCount * n));
-        Widen(block.Path, w[..widened.Length], widened);
-        FloatTiles.Multiply(block.Path, widened, block.RowCount, block.Input, block.Tokens, n,
-            block.Output, block.OutFeatures, block.RowStart);
+        int panelRows = 0;
+        if (block.Path == KernelPath.Vector256 && PanelTiles.IsSupported)
+        {
+            // Whole groups of eight rows as panels for the outer-product tiles; any rest as dot-product tiles below.
+            panelRows = block.RowCount / PanelTiles.Rows * PanelTiles.Rows;
+            var panels = KernelScratch.Floats(checked(panelRows * n));
+            PanelTiles.Pack(w[..(panelRows * n)], panelRows, n, WeightType == TensorType.BF16, panels);
+            PanelTiles.Multiply(panels, panelRows / PanelTiles.Rows, n, block.Input, block.Tokens,
+                block.Output, block.OutFeatures, block.RowStart);
+            if (panelRows == block.RowCount)
+                return;
+        }
+        int rest = block.RowCount - panelRows;
+        var widened = KernelScratch.Floats2(checked(rest * n));
+        Widen(block.Path, w.Slice(panelRows * n, rest * n), widened);
+        FloatTiles.Multiply(block.Path, widened, rest, block.Input, block.Tokens, n,
+            block.Output, block.OutFeatures, block.RowStart + panelRows);
     }
 
     protected abstract float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x);

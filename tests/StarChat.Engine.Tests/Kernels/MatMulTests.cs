@@ -23,17 +23,18 @@ public sealed class MatMulTests : IDisposable
     [Theory, MemberData(nameof(Cases))]
     public void Multiply_OddShapes_MatchesDoubleReference(TensorType type, int tokens, KernelPath path)
     {
-        foreach (var (outFeatures, inFeatures) in new[] { (37, 67), (5, 131), (64, 16) })
+        // Blocks of 3 rows exercise the 1-row tail of the dot-product tiles and several blocks the pool; blocks of 16
+        // and 24 rows also the eight-row panels (with 5 rows left over in 37, an odd panel count in 40).
+        foreach (var (outFeatures, inFeatures, rowsPerBlock) in new[] { (37, 67, 3), (5, 131, 3), (64, 16, 3), (37, 67, 16), (40, 131, 24) })
         {
             var weight = NativeTensor.Random(type, outFeatures, inFeatures, seed: outFeatures * 1000 + inFeatures);
             var input = KernelTestData.Uniform(tokens * inFeatures, seed: 11);
             var bias = KernelTestData.Uniform(outFeatures, seed: 12);
             var output = new float[tokens * outFeatures];
 
-            // Blocks of 3 rows: odd blocks exercise the 1-row tail of the 2×4 tiles, and several blocks the pool.
-            MatMul.Multiply(path, input, tokens, weight.View, bias, output, _pool, rowsPerBlock: 3);
+            MatMul.Multiply(path, input, tokens, weight.View, bias, output, _pool, rowsPerBlock);
 
-            AssertMatchesReference(weight, input, bias, output, tokens, $"{type} T={tokens} {path} [{outFeatures}, {inFeatures}]");
+            AssertMatchesReference(weight, input, bias, output, tokens, $"{type} T={tokens} {path} [{outFeatures}, {inFeatures}] blocks of {rowsPerBlock}");
         }
     }
 
