@@ -40,7 +40,7 @@ internal static unsafe class Q8_0Activations
         var v2 = Vector256.Load(x + 16);
         var v3 = Vector256.Load(x + 24);
         var largest = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
-        float amax = HorizontalMax(largest);
+        float amax = FloatLanes.Max(largest);
         float d = amax / 127;
         float id = d != 0 ? 1.0f / d : 0.0f;
         Unsafe.WriteUnaligned(block, BitConverter.HalfToUInt16Bits(QuantMath.ToHalf(d)));
@@ -61,14 +61,5 @@ internal static unsafe class Q8_0Activations
         var away = Vector256.GreaterThanOrEqual(Vector256.Abs(p - truncated), Vector256.Create(0.5f));
         var step = (p & Vector256.Create(-0.0f)) | Vector256.Create(1.0f);              // ±1 with p's sign
         return Avx.ConvertToVector256Int32WithTruncation(truncated + (step & away));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMax(Vector256<float> v)
-    {
-        var m = Vector128.Max(v.GetLower(), v.GetUpper());
-        m = Vector128.Max(m, Sse.Shuffle(m, m, 0b01_00_11_10));
-        m = Vector128.Max(m, Sse.Shuffle(m, m, 0b10_11_00_01));
-        return m.ToScalar();
     }
 }

@@ -39,7 +39,7 @@ internal static unsafe class Q8_KActivations
         var largest = Vector256<float>.Zero;
         for (int i = 0; i < Values; i += 8)
             largest = Vector256.Max(largest, Vector256.Abs(Vector256.Load(x + i)));
-        float amax = HorizontalMax(largest);
+        float amax = FloatLanes.Max(largest);
         if (amax == 0)
         {
             new Span<byte>(block, BlockBytes).Clear();
@@ -73,14 +73,5 @@ internal static unsafe class Q8_KActivations
             Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte().Store((sbyte*)(block + 4 + i));
         }
         Unsafe.WriteUnaligned(block, 1 / iscale);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMax(Vector256<float> v)
-    {
-        var m = Vector128.Max(v.GetLower(), v.GetUpper());
-        m = Vector128.Max(m, Sse.Shuffle(m, m, 0b01_00_11_10));
-        m = Vector128.Max(m, Sse.Shuffle(m, m, 0b10_11_00_01));
-        return m.ToScalar();
     }
 }
