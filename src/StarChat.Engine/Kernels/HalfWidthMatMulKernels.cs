@@ -21,24 +21,9 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     {
         var w = MemoryMarshal.Cast<byte, ushort>(block.Weights);
         int n = block.InFeatures;
-        // F16 decoding on AVX2 widens with fewer instructions (InterleavedHalfDot); the Vector512 rung and BF16 use RowDot.
-        if (block.Tokens == 1 && WeightType == TensorType.F16 && block.Path == KernelPath.Vector256 && InterleavedHalfDot.IsSupported)
-        {
-            var y = block.Output.Slice(block.RowStart, block.RowCount);
-            var prepared = KernelScratch.Floats2(n);
-            bool fast = InterleavedHalfDot.TryPrepare(block.Input, prepared);
-            for (int r = 0; r < y.Length; r++)
-            {
-                var row = w.Slice(r * n, n);
-                y[r] = fast && InterleavedHalfDot.TryDot(row, prepared, out float sum) ? sum : RowDot(block.Path, row, block.Input);
-            }
-            return;
-        }
         if (block.Tokens == 1)
         {
-            var y = block.Output.Slice(block.RowStart, block.RowCount);
-            for (int r = 0; r < y.Length; r++)
-                y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
+            MultiplyOneToken(block.Path, w, n, block.Input, block.Output.Slice(block.RowStart, block.RowCount));
             return;
         }
         int panelRows = 0;
@@ -47,7 +32,7 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
             // Whole groups of eight rows as panels for the outer-product tiles; any rest as dot-product tiles below.
             panelRows = block.RowCount / PanelTiles.Rows * PanelTiles.Rows;
             var panels = KernelScratch.Floats(checked(panelRows * n));
-            PanelTiles.Pack(w[..(panelRows * n)], panelRows, n, WeightType == TensorType.BF16, panels);
+            PanelTiles.Pack(w[..(panelRows * n)], panelRows, n, IsBFloat16, panels);
             PanelTiles.Multiply(panels, panelRows / PanelTiles.Rows, n, block.Input, block.Tokens,
                 block.Output, block.OutFeatures, block.RowStart);
             if (panelRows == block.RowCount)
@@ -60,6 +45,16 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
             block.Output, block.OutFeatures, block.RowStart + panelRows);
     }
 
+    /// <summary>True for bf16 bit patterns, false for f16.</summary>
+    protected abstract bool IsBFloat16 { get; }
+
+    /// <summary>Decoding: <c>y[r] = Σ w[r]·x</c>, each row widened on the fly.</summary>
+    protected virtual void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int r = 0; r < y.Length; r++)
+            y[r] = RowDot(path, w.Slice(r * n, n), x);
+    }
+
     protected abstract float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x);
 
     protected abstract void Widen(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination);
@@ -68,6 +63,25 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
 internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 {
     public override TensorType WeightType => TensorType.F16;
+
+    protected override bool IsBFloat16 => false;
+
+    // On AVX2, widens with fewer instructions (InterleavedHalfDot); rows it cannot take, and other rungs, use RowDot.
+    protected override void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (path != KernelPath.Vector256 || !InterleavedHalfDot.IsSupported)
+        {
+            base.MultiplyOneToken(path, w, n, x, y);
+            return;
+        }
+        var prepared = KernelScratch.Floats2(n);
+        bool fast = InterleavedHalfDot.TryPrepare(x, prepared);
+        for (int r = 0; r < y.Length; r++)
+        {
+            var row = w.Slice(r * n, n);
+            y[r] = fast && InterleavedHalfDot.TryDot(row, prepared, out float sum) ? sum : RowDot(path, row, x);
+        }
+    }
 
     protected override float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x)
         => VectorMath.DotHalf(path, row, x);
@@ -79,6 +93,8 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 internal sealed class BF16MatMulKernel : HalfWidthMatMulKernel
 {
     public override TensorType WeightType => TensorType.BF16;
+
+    protected override bool IsBFloat16 => true;
 
     protected override float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x)
         => VectorMath.DotBFloat16(path, row, x);

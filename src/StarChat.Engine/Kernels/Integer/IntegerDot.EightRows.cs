@@ -80,7 +80,7 @@ internal static unsafe partial class IntegerDot
     {
         var rows = new EightRowAddressing(rowBytes);
         int* sums = (int*)(a + blocks * Q8_0Bytes);
-        byte* next = w + PrefetchGroups * 8L * rowBytes;
+        byte* next = w + 8L * rowBytes;
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
@@ -102,7 +102,7 @@ internal static unsafe partial class IntegerDot
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
-        byte* next = w + PrefetchGroups * 8L * rowBytes;
+        byte* next = w + 8L * rowBytes;
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
             PrefetchNextGroup(next, 8 * Q4_0Bytes);
@@ -127,7 +127,7 @@ internal static unsafe partial class IntegerDot
     private static void Q8_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
     {
         var rows = new EightRowAddressing(rowBytes);
-        byte* next = w + PrefetchGroups * 8L * rowBytes;
+        byte* next = w + 8L * rowBytes;
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
         {
@@ -141,7 +141,7 @@ internal static unsafe partial class IntegerDot
     private static void Q8_0EightRowsTwoTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
-        byte* next = w + PrefetchGroups * 8L * rowBytes;
+        byte* next = w + 8L * rowBytes;
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
@@ -222,8 +222,6 @@ internal static unsafe partial class IntegerDot
     /// together: each block step fetches its share of it (eight blocks' bytes) ahead of use.
     /// Prefetches never fault, so running past the tensor's end is harmless.
     /// </summary>
-    private const int PrefetchGroups = 1;
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchNextGroup(byte* next, int bytes)
     {
