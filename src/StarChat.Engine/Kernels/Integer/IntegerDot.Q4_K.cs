@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -16,19 +17,14 @@ internal static unsafe partial class IntegerDot
     private static float Q4_Kx256(byte* w, byte* a, int blocks)
     {
         var acc = Vector256<float>.Zero;
-        var low4 = Vector256.Create((byte)0x0F);
         float minimums = 0;
         for (int i = 0; i < blocks; i++, w += Q4_KBytes, a += Q8_KBytes)
         {
             int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), out var scales);
-            var sumi = Vector256<int>.Zero;
-            for (int k = 0; k < 4; k++)
-            {
-                var packed = Vector256.Load(w + Q4_KQuants + 32 * k);
-                sbyte* y = (sbyte*)(a + Q8_KQuants + 64 * k);
-                sumi += Int8Lanes.ScaledDot(packed & low4, Vector256.Load(y), Vector256.Create(scales.GetElement(2 * k)));
-                sumi += Int8Lanes.ScaledDot(Vector256.ShiftRightLogical(packed, 4), Vector256.Load(y + 32), Vector256.Create(scales.GetElement(2 * k + 1)));
-            }
+            byte* q = w + Q4_KQuants;
+            sbyte* y = (sbyte*)(a + Q8_KQuants);
+            // Two independent sums: the four 64-weight chunks do not wait on each other.
+            var sumi = (Q4_KChunk(q, y, scales, 0) + Q4_KChunk(q, y, scales, 1)) + (Q4_KChunk(q, y, scales, 2) + Q4_KChunk(q, y, scales, 3));
             float yd = *(float*)a;
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(Half(w) * yd), acc);
             minimums += Half(w + 2) * yd * sumMins;
@@ -36,32 +32,53 @@ internal static unsafe partial class IntegerDot
         return Vector256.Sum(acc) - minimums;
     }
 
+    /// <summary>Chunk <paramref name="k"/> (64 weights: sub-blocks 2k and 2k + 1) of a Q4_K block, scaled, as 8 int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q4_KChunk(byte* quants, sbyte* y, Vector128<short> scales, int k)
+    {
+        var packed = Vector256.Load(quants + 32 * k);
+        var low4 = Vector256.Create((byte)0x0F);
+        return Int8Lanes.ScaledDot(packed & low4, Vector256.Load(y + 64 * k), KScale(scales, 2 * k))
+            + Int8Lanes.ScaledDot(Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low4, Vector256.Load(y + 64 * k + 32), KScale(scales, 2 * k + 1));
+    }
+
     private static float Q5_Kx256(byte* w, byte* a, int blocks)
     {
         var acc = Vector256<float>.Zero;
-        var low4 = Vector256.Create((byte)0x0F);
-        var one = Vector256.Create((byte)1);
         float minimums = 0;
         for (int i = 0; i < blocks; i++, w += Q5_KBytes, a += Q8_KBytes)
         {
             int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), out var scales);
             var high = Vector256.Load(w + Q5_KHigh);
-            var sumi = Vector256<int>.Zero;
-            for (int k = 0; k < 4; k++)
-            {
-                var packed = Vector256.Load(w + Q5_KQuants + 32 * k);
-                var q0 = (packed & low4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2 * k) & one, 4);
-                var q1 = Vector256.ShiftRightLogical(packed, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2 * k + 1) & one, 4);
-                sbyte* y = (sbyte*)(a + Q8_KQuants + 64 * k);
-                sumi += Int8Lanes.ScaledDot(q0, Vector256.Load(y), Vector256.Create(scales.GetElement(2 * k)));
-                sumi += Int8Lanes.ScaledDot(q1, Vector256.Load(y + 32), Vector256.Create(scales.GetElement(2 * k + 1)));
-            }
+            byte* q = w + Q5_KQuants;
+            sbyte* y = (sbyte*)(a + Q8_KQuants);
+            var sumi = (Q5_KChunk(q, high, y, scales, 0) + Q5_KChunk(q, high, y, scales, 1))
+                + (Q5_KChunk(q, high, y, scales, 2) + Q5_KChunk(q, high, y, scales, 3));
             float yd = *(float*)a;
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(Half(w) * yd), acc);
             minimums += Half(w + 2) * yd * sumMins;
         }
         return Vector256.Sum(acc) - minimums;
     }
+
+    /// <summary>Chunk <paramref name="k"/> of a Q5_K block: Q4_K's nibbles with their fifth bits from <paramref name="high"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q5_KChunk(byte* quants, Vector256<byte> high, sbyte* y, Vector128<short> scales, int k)
+    {
+        var packed = Vector256.Load(quants + 32 * k);
+        var low4 = Vector256.Create((byte)0x0F);
+        var one = Vector256.Create((byte)1);
+        var q0 = (packed & low4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2 * k) & one, 4);
+        var q1 = (Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2 * k + 1) & one, 4);
+        return Int8Lanes.ScaledDot(q0, Vector256.Load(y + 64 * k), KScale(scales, 2 * k))
+            + Int8Lanes.ScaledDot(q1, Vector256.Load(y + 64 * k + 32), KScale(scales, 2 * k + 1));
+    }
+
+    /// <summary>Sub-block <paramref name="j"/>'s scale (a constant after inlining) in every int16 lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [SuppressMessage("Performance", "CA1857", Justification = "Every caller passes a constant j; inlined, the shift is an immediate.")]
+    private static Vector256<short> KScale(Vector128<short> scales, int j)
+        => Avx2.BroadcastScalarToVector256(Sse2.ShiftRightLogical128BitLane(scales, (byte)(2 * j)));
 
     /// <summary>Unpacks the eight sub-block scales into <paramref name="scales"/>; returns Σ_j m_j·(sum of the
     /// activations of sub-block j), the integer part of the minimums' contribution.</summary>
