@@ -24,7 +24,7 @@ internal static unsafe partial class IntegerDot
     /// <summary>True when <see cref="EightRows"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>
     /// (256-bit on both vector rungs, like the four-token kernels).</summary>
     public static bool HasEightRowKernel(TensorType type, KernelPath path)
-        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0;
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0 or TensorType.Q4_K;
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
     /// row (Q4_0: one int32, 8·Σq of the block).</summary>
@@ -71,6 +71,9 @@ internal static unsafe partial class IntegerDot
                 for (; t < tokens; t++)
                     Q8_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
                 break;
+            case TensorType.Q4_K:
+                Q4_KEightRows(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
             default:
                 throw new NotSupportedException($"no eight-row kernel for {type}");
         }
@@ -85,7 +88,7 @@ internal static unsafe partial class IntegerDot
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
             PrefetchNextGroup(next, 8 * Q4_0Bytes);
-            var isum = new Q4_0Nibbles(w, rowBytes).Dot(a) - Vector256.Create(sums[b]);
+            var isum = new NibbleRows(w + 2, rowBytes).Dot(a) - Vector256.Create(sums[b]);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
         }
         acc.Store(y);
@@ -106,7 +109,7 @@ internal static unsafe partial class IntegerDot
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
             PrefetchNextGroup(next, 8 * Q4_0Bytes);
-            var q = new Q4_0Nibbles(w, rowBytes);
+            var q = new NibbleRows(w + 2, rowBytes);
             var scales = rows.Scales(w);
             byte* a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
             var s0 = q.Dot(a) - Vector256.Create(sums0[b]);
@@ -239,14 +242,14 @@ internal static unsafe partial class IntegerDot
     }
 
     /// <summary>
-    /// The 16 quant bytes of one Q4_0 block in each of eight rows, transposed: <paramref name="q0"/> lane r holds
-    /// bytes 0–3 of row r, <paramref name="q1"/> bytes 4–7, and so on (a 4×4 transpose of 32-bit groups in each
-    /// 128-bit half; rows 0–3 in the low half, 4–7 in the high half).
+    /// 16 quant bytes in each of eight rows (<paramref name="quants"/> in row 0, the same offset in the others),
+    /// transposed: <paramref name="q0"/> lane r holds bytes 0–3 of row r, <paramref name="q1"/> bytes 4–7, and so on
+    /// (a 4×4 transpose of 32-bit groups in each 128-bit half; rows 0–3 in the low half, 4–7 in the high half).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Q4_0Transposed(byte* w, int rowBytes, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3)
+    private static void Transposed16(byte* quants, int rowBytes, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3)
     {
-        byte* r0 = w + 2, r4 = r0 + 4L * rowBytes;
+        byte* r0 = quants, r4 = r0 + 4L * rowBytes;
         var v04 = Vector256.Create(Vector128.Load(r0), Vector128.Load(r4)).AsInt32();
         var v15 = Vector256.Create(Vector128.Load(r0 + rowBytes), Vector128.Load(r4 + rowBytes)).AsInt32();
         var v26 = Vector256.Create(Vector128.Load(r0 + 2L * rowBytes), Vector128.Load(r4 + 2L * rowBytes)).AsInt32();
@@ -261,15 +264,17 @@ internal static unsafe partial class IntegerDot
         q3 = Avx2.UnpackHigh(t1, t3).AsByte();
     }
 
-    /// <summary>One block of eight rows as unsigned nibbles, group by group (see <see cref="Q4_0Transposed"/>).</summary>
-    private readonly struct Q4_0Nibbles
+    /// <summary>16 bytes of packed nibbles in each of eight rows as unsigned nibbles, group by group (see
+    /// <see cref="Transposed16"/>): byte j of a row holds weight j (low nibble) and j + 16 of the same run (high
+    /// nibble) in Q4_0, weight j of one sub-block and of the next in Q4_K.</summary>
+    private readonly struct NibbleRows
     {
         public readonly Vector256<byte> Low0, High0, Low1, High1, Low2, High2, Low3, High3;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Q4_0Nibbles(byte* w, int rowBytes)
+        public NibbleRows(byte* quants, int rowBytes)
         {
-            Q4_0Transposed(w, rowBytes, out var q0, out var q1, out var q2, out var q3);
+            Transposed16(quants, rowBytes, out var q0, out var q1, out var q2, out var q3);
             var mask = Vector256.Create((byte)0x0F);
             Low0 = q0 & mask;
             High0 = Vector256.ShiftRightLogical(q0.AsUInt16(), 4).AsByte() & mask;
@@ -281,23 +286,26 @@ internal static unsafe partial class IntegerDot
             High3 = Vector256.ShiftRightLogical(q3.AsUInt16(), 4).AsByte() & mask;
         }
 
-        /// <summary>Σ nibble·y over the block for the eight rows (one per lane).</summary>
-        /// <remarks>Byte j of a row holds weight j (low nibble) and j + 16 (high nibble), so group g's low nibbles
-        /// meet activations 4g…4g+3 and its high nibbles 16+4g…16+4g+3.</remarks>
+        /// <summary>Σ nibble·y over a Q4_0 block for the eight rows (one per lane), y the block's Q8_0 activations.</summary>
+        /// <remarks>Group g's low nibbles meet activations 4g…4g+3 and its high nibbles 16+4g…16+4g+3.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<int> Dot(byte* activation)
         {
             int* y = (int*)(activation + 2);
-            var s = Avx2.MultiplyAddAdjacent(Low0, Vector256.Create(y[0]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(High0, Vector256.Create(y[4]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(Low1, Vector256.Create(y[1]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(High1, Vector256.Create(y[5]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(Low2, Vector256.Create(y[2]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(High2, Vector256.Create(y[6]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(Low3, Vector256.Create(y[3]).AsSByte());
-            s += Avx2.MultiplyAddAdjacent(High3, Vector256.Create(y[7]).AsSByte());
-            return Avx2.MultiplyAddAdjacent(s, Vector256<short>.One);
+            return Avx2.MultiplyAddAdjacent(LowSum(y) + HighSum(y + 4), Vector256<short>.One);
         }
+
+        /// <summary>Σ low nibble·y over the 16 weights, as int16 pair sums (at most 4·2·15·127 each).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<short> LowSum(int* y)
+            => Avx2.MultiplyAddAdjacent(Low0, Vector256.Create(y[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(Low1, Vector256.Create(y[1]).AsSByte())
+                + Avx2.MultiplyAddAdjacent(Low2, Vector256.Create(y[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(Low3, Vector256.Create(y[3]).AsSByte());
+
+        /// <summary>The same for the high nibbles against <paramref name="y"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<short> HighSum(int* y)
+            => Avx2.MultiplyAddAdjacent(High0, Vector256.Create(y[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(High1, Vector256.Create(y[1]).AsSByte())
+                + Avx2.MultiplyAddAdjacent(High2, Vector256.Create(y[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(High3, Vector256.Create(y[3]).AsSByte());
     }
 
     /// <summary>Byte offsets of eight consecutive rows, for reading their f16 block scales.</summary>

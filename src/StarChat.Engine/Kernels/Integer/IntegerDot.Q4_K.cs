@@ -90,10 +90,18 @@ internal static unsafe partial class IntegerDot
     }
 
     /// <summary>The eight scale and eight minimum codes (0…63) of a Q4_K/Q5_K block, widened to int16.</summary>
-    /// <remarks>The 12 bytes of 6-bit codes are rearranged with four 32-bit word operations into 8 scale bytes and
-    /// 8 minimum bytes (ggml's utmp arrangement; the same codes as <see cref="Quantization.KScales.Get"/>).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void KScaleCodes(byte* packed, out Vector128<short> scales, out Vector128<short> mins)
+    {
+        var codes = KCodeBytes(packed);
+        scales = Sse41.ConvertToVector128Int16(codes);
+        mins = Sse41.ConvertToVector128Int16(Sse2.ShiftRightLogical128BitLane(codes, 8));
+    }
+
+    /// <summary>The 12 bytes of 6-bit codes as 16 bytes: the eight scales, then the eight minimums.</summary>
+    /// <remarks>Four 32-bit word operations (ggml's utmp arrangement; the same codes as <see cref="Quantization.KScales.Get"/>).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> KCodeBytes(byte* packed)
     {
         const uint Low6 = 0x3F3F3F3F, Low4 = 0x0F0F0F0F, Low2 = 0x03030303;
         uint u0 = Unsafe.ReadUnaligned<uint>(packed), u1 = Unsafe.ReadUnaligned<uint>(packed + 4), u2 = Unsafe.ReadUnaligned<uint>(packed + 8);
@@ -101,9 +109,7 @@ internal static unsafe partial class IntegerDot
         uint scalesHigh = (u2 & Low4) | (((u0 >> 6) & Low2) << 4);           // scales 4–7
         uint minsLow = u1 & Low6;                                            // minimums 0–3
         uint minsHigh = ((u2 >> 4) & Low4) | (((u1 >> 6) & Low2) << 4);      // minimums 4–7
-        var codes = Vector128.Create(scalesLow, scalesHigh, minsLow, minsHigh).AsByte();
-        scales = Sse41.ConvertToVector128Int16(codes);
-        mins = Sse41.ConvertToVector128Int16(Sse2.ShiftRightLogical128BitLane(codes, 8));
+        return Vector128.Create(scalesLow, scalesHigh, minsLow, minsHigh).AsByte();
     }
 
     /// <summary>Σ_j m_j·(sum of sub-block j's activations), from Q8_K's sixteen 16-value sums.</summary>

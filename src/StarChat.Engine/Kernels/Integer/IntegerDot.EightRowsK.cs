@@ -1,0 +1,158 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace StarChat.Engine.Kernels.Integer;
+
+/// <summary>
+/// Q4_K eight rows at a time for prompts, in the file's layout, the way <see cref="EightRows"/> does Q4_0: each
+/// 16-byte run of packed nibbles is transposed so lane r holds row r, broadcast 4-byte activation groups multiply
+/// all eight rows in one <c>vpmaddubsw</c>, and a sub-block's 32 products are summed in int16 before one
+/// <c>vpmaddwd</c> applies the eight rows' scales. That is 20 multiplies per 512 products where one row at a time
+/// needs 32 (a <c>vpmaddwd</c> with the scale after every <c>vpmaddubsw</c>), which is what bounds prompt speed.
+/// </summary>
+/// <remarks>
+/// Per block the eight rows' 6-bit scale and minimum codes are transposed once (three unpack stages over 8 × 16
+/// bytes) into one vector per sub-block: lane r = (s_rj, s_rj) as int16 for the scales, (m_rj, m_r,j+1) for the
+/// minimums, whose share Σ_j m_rj·Σy_j is one <c>vpmaddwd</c> per pair of sub-blocks against the activation sums.
+/// Integer sums are exactly the one-row kernel's and ggml's; only the f32 scaling order differs.
+/// </remarks>
+internal static unsafe partial class IntegerDot
+{
+    private static void Q4_KEightRows(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+    {
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4)
+            Q4_KEightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
+        // Single tokens (decoding) stream the weights once; the one-row kernel keeps up with memory there.
+        for (; t < tokens; t++)
+        {
+            for (int r = 0; r < 8; r++)
+                y[t * yStride + r] = Q4_Kx256(w + (long)r * rowBytes, a + t * aStride, blocks);
+        }
+    }
+
+    private static void Q4_KEightRowsFourTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        var scales = stackalloc Vector256<short>[8];
+        var minPairs = stackalloc Vector256<short>[4];
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q4_KBytes, a += Q8_KBytes)
+        {
+            Q4_KEightRowCodes(w + Q4_KScales, rowBytes, scales, minPairs);
+            var i0 = Vector256<int>.Zero;
+            var i1 = Vector256<int>.Zero;
+            var i2 = Vector256<int>.Zero;
+            var i3 = Vector256<int>.Zero;
+            for (int k = 0; k < 4; k++)
+            {
+                for (int h = 0; h < 2; h++)
+                {
+                    // Bytes 16h…16h+15 of chunk k: sub-block 2k's weights 16h… (low nibbles), 2k + 1's (high).
+                    var q = new NibbleRows(w + Q4_KQuants + 32 * k + 16 * h, rowBytes);
+                    int offset = Q8_KQuants + 64 * k + 16 * h;
+                    var low = scales[2 * k];
+                    var high = scales[2 * k + 1];
+                    i0 += ScaledSubBlocks(q, (int*)(a + offset), low, high);
+                    i1 += ScaledSubBlocks(q, (int*)(a + aStride + offset), low, high);
+                    i2 += ScaledSubBlocks(q, (int*)(a + 2 * aStride + offset), low, high);
+                    i3 += ScaledSubBlocks(q, (int*)(a + 3 * aStride + offset), low, high);
+                }
+            }
+            var d = rows.Scales(w);
+            var dmin = rows.Scales(w + 2);
+            acc0 = Q4_KEightRowBlockEnd(acc0, i0, a, d, dmin, minPairs);
+            acc1 = Q4_KEightRowBlockEnd(acc1, i1, a + aStride, d, dmin, minPairs);
+            acc2 = Q4_KEightRowBlockEnd(acc2, i2, a + 2 * aStride, d, dmin, minPairs);
+            acc3 = Q4_KEightRowBlockEnd(acc3, i3, a + 3 * aStride, d, dmin, minPairs);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    /// <summary>One token's products with 16 weights of two sub-blocks in eight rows, each sub-block scaled by its rows' scales.</summary>
+    /// <remarks>The high nibbles' activations are 32 bytes after the low ones' (the next sub-block).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ScaledSubBlocks(in NibbleRows q, int* y, Vector256<short> lowScales, Vector256<short> highScales)
+        => Avx2.MultiplyAddAdjacent(q.LowSum(y), lowScales) + Avx2.MultiplyAddAdjacent(q.HighSum(y + 8), highScales);
+
+    /// <summary>A block's f32 share for eight rows: d·y_d·Σ_j s_j·(q·y)_j − dmin·y_d·Σ_j m_j·Σy_j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q4_KEightRowBlockEnd(Vector256<float> acc, Vector256<int> sums, byte* activation,
+        Vector256<float> d, Vector256<float> dmin, Vector256<short>* minPairs)
+    {
+        short* bsums = (short*)(activation + Q8_KSums);
+        // Sub-block j's activation sum (two 16-value sums), as int16 pairs (j, j + 1) per 32-bit element.
+        var subBlocks = Ssse3.HorizontalAdd(Vector128.Load(bsums), Vector128.Load(bsums + 8)).AsInt32();
+        var minimums = Avx2.MultiplyAddAdjacent(minPairs[0], Vector256.Create(subBlocks.GetElement(0)).AsInt16())
+            + Avx2.MultiplyAddAdjacent(minPairs[1], Vector256.Create(subBlocks.GetElement(1)).AsInt16())
+            + Avx2.MultiplyAddAdjacent(minPairs[2], Vector256.Create(subBlocks.GetElement(2)).AsInt16())
+            + Avx2.MultiplyAddAdjacent(minPairs[3], Vector256.Create(subBlocks.GetElement(3)).AsInt16());
+        var yd = Vector256.Create(*(float*)activation);
+        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums), d * yd, acc);
+        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minimums), -(dmin * yd), acc);
+    }
+
+    /// <summary>
+    /// The scale and minimum codes of one block in eight rows, transposed: <c>scales[j]</c> lane r = (s_rj, s_rj)
+    /// and <c>minPairs[p]</c> lane r = (m_r,2p, m_r,2p+1), as int16 pairs.
+    /// </summary>
+    private static void Q4_KEightRowCodes(byte* packed, long rowBytes, Vector256<short>* scales, Vector256<short>* minPairs)
+    {
+        // Row r: bytes 0–7 its scales, 8–15 its minimums.
+        var c0 = KCodeBytes(packed);
+        var c1 = KCodeBytes(packed + rowBytes);
+        var c2 = KCodeBytes(packed + 2 * rowBytes);
+        var c3 = KCodeBytes(packed + 3 * rowBytes);
+        var c4 = KCodeBytes(packed + 4 * rowBytes);
+        var c5 = KCodeBytes(packed + 5 * rowBytes);
+        var c6 = KCodeBytes(packed + 6 * rowBytes);
+        var c7 = KCodeBytes(packed + 7 * rowBytes);
+        // Bytes: code j of rows 0 and 1 interleaved, j = 0…7 (scales from the low halves, minimums from the high).
+        var s01 = Sse2.UnpackLow(c0, c1).AsInt16();
+        var s23 = Sse2.UnpackLow(c2, c3).AsInt16();
+        var s45 = Sse2.UnpackLow(c4, c5).AsInt16();
+        var s67 = Sse2.UnpackLow(c6, c7).AsInt16();
+        var m01 = Sse2.UnpackHigh(c0, c1).AsInt16();
+        var m23 = Sse2.UnpackHigh(c2, c3).AsInt16();
+        var m45 = Sse2.UnpackHigh(c4, c5).AsInt16();
+        var m67 = Sse2.UnpackHigh(c6, c7).AsInt16();
+        // Then code j of rows 0–3 (codes 0–3 in the low results, 4–7 in the high), then of all eight rows: each
+        // result holds codes j and j + 1 of rows 0–7.
+        var sLow03 = Sse2.UnpackLow(s01, s23).AsInt32();
+        var sHigh03 = Sse2.UnpackHigh(s01, s23).AsInt32();
+        var sLow47 = Sse2.UnpackLow(s45, s67).AsInt32();
+        var sHigh47 = Sse2.UnpackHigh(s45, s67).AsInt32();
+        var mLow03 = Sse2.UnpackLow(m01, m23).AsInt32();
+        var mHigh03 = Sse2.UnpackHigh(m01, m23).AsInt32();
+        var mLow47 = Sse2.UnpackLow(m45, m67).AsInt32();
+        var mHigh47 = Sse2.UnpackHigh(m45, m67).AsInt32();
+        SpreadScales(Sse2.UnpackLow(sLow03, sLow47).AsByte(), scales);
+        SpreadScales(Sse2.UnpackHigh(sLow03, sLow47).AsByte(), scales + 2);
+        SpreadScales(Sse2.UnpackLow(sHigh03, sHigh47).AsByte(), scales + 4);
+        SpreadScales(Sse2.UnpackHigh(sHigh03, sHigh47).AsByte(), scales + 6);
+        minPairs[0] = MinimumPair(Sse2.UnpackLow(mLow03, mLow47).AsByte());
+        minPairs[1] = MinimumPair(Sse2.UnpackHigh(mLow03, mLow47).AsByte());
+        minPairs[2] = MinimumPair(Sse2.UnpackLow(mHigh03, mHigh47).AsByte());
+        minPairs[3] = MinimumPair(Sse2.UnpackHigh(mHigh03, mHigh47).AsByte());
+    }
+
+    // Codes j (bytes 0–7, rows 0–7) and j + 1 (bytes 8–15) → two vectors of (s_rj, s_rj) int16 pairs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SpreadScales(Vector128<byte> codes, Vector256<short>* scales)
+    {
+        scales[0] = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(codes, codes)).AsInt16();
+        scales[1] = Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(codes, codes)).AsInt16();
+    }
+
+    // Codes j (bytes 0–7) and j + 1 (bytes 8–15) → (m_rj, m_r,j+1) int16 pairs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> MinimumPair(Vector128<byte> codes)
+        => Avx2.ConvertToVector256Int16(Sse2.UnpackLow(codes, Sse2.ShiftRightLogical128BitLane(codes, 8))).AsInt16();
+}
