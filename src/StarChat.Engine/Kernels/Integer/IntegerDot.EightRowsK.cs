@@ -21,59 +21,61 @@ internal static unsafe partial class IntegerDot
 {
     private static void Q4_KEightRows(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4)
-            Q4_KEightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
+        int groups = tokens / 4;
+        if (groups > 0)
+            Q4_KEightRowsTokenGroups(w, rowBytes, a, aStride, blocks, groups, y, yStride);
         // Single tokens (decoding) stream the weights once; the one-row kernel keeps up with memory there.
-        for (; t < tokens; t++)
+        for (int t = 4 * groups; t < tokens; t++)
         {
             for (int r = 0; r < 8; r++)
                 y[t * yStride + r] = Q4_Kx256(w + (long)r * rowBytes, a + t * aStride, blocks);
         }
     }
 
-    private static void Q4_KEightRowsFourTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
+    // Block by block, every group of four tokens: a block's codes are unpacked once for all of them, and the
+    // eight rows' outputs of each token (eight consecutive floats of y) accumulate in place.
+    private static void Q4_KEightRowsTokenGroups(byte* w, int rowBytes, byte* a, long aStride, int blocks, int groups, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
-        var scales = stackalloc Vector256<short>[8];
-        var minPairs = stackalloc Vector256<short>[4];
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
+        var codes = stackalloc Vector256<short>[12];  // eight sub-block scale vectors, then four minimum pairs
+        for (int t = 0; t < 4 * groups; t++)
+            Vector256<float>.Zero.Store(y + t * yStride);
         for (int b = 0; b < blocks; b++, w += Q4_KBytes, a += Q8_KBytes)
         {
-            Q4_KEightRowCodes(w + Q4_KScales, rowBytes, scales, minPairs);
-            var i0 = Vector256<int>.Zero;
-            var i1 = Vector256<int>.Zero;
-            var i2 = Vector256<int>.Zero;
-            var i3 = Vector256<int>.Zero;
-            for (int k = 0; k < 4; k++)
-            {
-                for (int h = 0; h < 2; h++)
-                {
-                    // Bytes 16h…16h+15 of chunk k: sub-block 2k's weights 16h… (low nibbles), 2k + 1's (high).
-                    var q = new NibbleRows(w + Q4_KQuants + 32 * k + 16 * h, rowBytes);
-                    int offset = Q8_KQuants + 64 * k + 16 * h;
-                    var low = scales[2 * k];
-                    var high = scales[2 * k + 1];
-                    i0 += ScaledSubBlocks(q, (int*)(a + offset), low, high);
-                    i1 += ScaledSubBlocks(q, (int*)(a + aStride + offset), low, high);
-                    i2 += ScaledSubBlocks(q, (int*)(a + 2 * aStride + offset), low, high);
-                    i3 += ScaledSubBlocks(q, (int*)(a + 3 * aStride + offset), low, high);
-                }
-            }
+            Q4_KEightRowCodes(w + Q4_KScales, rowBytes, codes, codes + 8);
             var d = rows.Scales(w);
             var dmin = rows.Scales(w + 2);
-            acc0 = Q4_KEightRowBlockEnd(acc0, i0, a, d, dmin, minPairs);
-            acc1 = Q4_KEightRowBlockEnd(acc1, i1, a + aStride, d, dmin, minPairs);
-            acc2 = Q4_KEightRowBlockEnd(acc2, i2, a + 2 * aStride, d, dmin, minPairs);
-            acc3 = Q4_KEightRowBlockEnd(acc3, i3, a + 3 * aStride, d, dmin, minPairs);
+            for (int g = 0; g < groups; g++)
+                Q4_KEightRowsBlockFourTokens(w, rowBytes, a + 4 * g * aStride, aStride, codes, d, dmin, y + 4 * g * yStride, yStride);
         }
-        acc0.Store(y);
-        acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
+    }
+
+    private static void Q4_KEightRowsBlockFourTokens(byte* w, int rowBytes, byte* a, long aStride, Vector256<short>* codes,
+        Vector256<float> d, Vector256<float> dmin, float* y, long yStride)
+    {
+        var i0 = Vector256<int>.Zero;
+        var i1 = Vector256<int>.Zero;
+        var i2 = Vector256<int>.Zero;
+        var i3 = Vector256<int>.Zero;
+        for (int k = 0; k < 4; k++)
+        {
+            for (int h = 0; h < 2; h++)
+            {
+                // Bytes 16h…16h+15 of chunk k: sub-block 2k's weights 16h… (low nibbles), 2k + 1's (high).
+                var q = new NibbleRows(w + Q4_KQuants + 32 * k + 16 * h, rowBytes);
+                int offset = Q8_KQuants + 64 * k + 16 * h;
+                var low = codes[2 * k];
+                var high = codes[2 * k + 1];
+                i0 += ScaledSubBlocks(q, (int*)(a + offset), low, high);
+                i1 += ScaledSubBlocks(q, (int*)(a + aStride + offset), low, high);
+                i2 += ScaledSubBlocks(q, (int*)(a + 2 * aStride + offset), low, high);
+                i3 += ScaledSubBlocks(q, (int*)(a + 3 * aStride + offset), low, high);
+            }
+        }
+        Q4_KEightRowBlockEnd(y, i0, a, d, dmin, codes + 8);
+        Q4_KEightRowBlockEnd(y + yStride, i1, a + aStride, d, dmin, codes + 8);
+        Q4_KEightRowBlockEnd(y + 2 * yStride, i2, a + 2 * aStride, d, dmin, codes + 8);
+        Q4_KEightRowBlockEnd(y + 3 * yStride, i3, a + 3 * aStride, d, dmin, codes + 8);
     }
 
     /// <summary>One token's products with 16 weights of two sub-blocks in eight rows, each sub-block scaled by its rows' scales.</summary>
@@ -82,9 +84,9 @@ internal static unsafe partial class IntegerDot
     private static Vector256<int> ScaledSubBlocks(in NibbleRows q, int* y, Vector256<short> lowScales, Vector256<short> highScales)
         => Avx2.MultiplyAddAdjacent(q.LowSum(y), lowScales) + Avx2.MultiplyAddAdjacent(q.HighSum(y + 8), highScales);
 
-    /// <summary>A block's f32 share for eight rows: d·y_d·Σ_j s_j·(q·y)_j − dmin·y_d·Σ_j m_j·Σy_j.</summary>
+    /// <summary>Adds a block's f32 share for eight rows to <paramref name="y"/>: d·y_d·Σ_j s_j·(q·y)_j − dmin·y_d·Σ_j m_j·Σy_j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Q4_KEightRowBlockEnd(Vector256<float> acc, Vector256<int> sums, byte* activation,
+    private static void Q4_KEightRowBlockEnd(float* y, Vector256<int> sums, byte* activation,
         Vector256<float> d, Vector256<float> dmin, Vector256<short>* minPairs)
     {
         short* bsums = (short*)(activation + Q8_KSums);
@@ -95,8 +97,8 @@ internal static unsafe partial class IntegerDot
             + Avx2.MultiplyAddAdjacent(minPairs[2], Vector256.Create(subBlocks.GetElement(2)).AsInt16())
             + Avx2.MultiplyAddAdjacent(minPairs[3], Vector256.Create(subBlocks.GetElement(3)).AsInt16());
         var yd = Vector256.Create(*(float*)activation);
-        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums), d * yd, acc);
-        return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minimums), -(dmin * yd), acc);
+        var acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums), d * yd, Vector256.Load(y));
+        Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minimums), -(dmin * yd), acc).Store(y);
     }
 
     /// <summary>
