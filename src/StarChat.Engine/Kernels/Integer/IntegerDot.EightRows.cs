@@ -24,7 +24,7 @@ internal static unsafe partial class IntegerDot
     /// <summary>True when <see cref="EightRows"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>
     /// (256-bit on both vector rungs, like the four-token kernels).</summary>
     public static bool HasEightRowKernel(TensorType type, KernelPath path)
-        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0 or TensorType.Q4_K;
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0 or TensorType.Q4_K or TensorType.Q5_K;
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
     /// row (Q4_0: one int32, 8·Σq of the block).</summary>
@@ -72,7 +72,10 @@ internal static unsafe partial class IntegerDot
                     Q8_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
                 break;
             case TensorType.Q4_K:
-                Q4_KEightRows(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                KEightRows<Q4_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
+            case TensorType.Q5_K:
+                KEightRows<Q5_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             default:
                 throw new NotSupportedException($"no eight-row kernel for {type}");
@@ -267,9 +270,9 @@ internal static unsafe partial class IntegerDot
     /// <summary>16 bytes of packed nibbles in each of eight rows as unsigned nibbles, group by group (see
     /// <see cref="Transposed16"/>): byte j of a row holds weight j (low nibble) and j + 16 of the same run (high
     /// nibble) in Q4_0, weight j of one sub-block and of the next in Q4_K.</summary>
-    private readonly struct NibbleRows
+    private struct NibbleRows
     {
-        public readonly Vector256<byte> Low0, High0, Low1, High1, Low2, High2, Low3, High3;
+        public Vector256<byte> Low0, High0, Low1, High1, Low2, High2, Low3, High3;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public NibbleRows(byte* quants, int rowBytes)
@@ -286,10 +289,31 @@ internal static unsafe partial class IntegerDot
             High3 = Vector256.ShiftRightLogical(q3.AsUInt16(), 4).AsByte() & mask;
         }
 
+        /// <summary>Q5_K: the nibbles with their fifth bits, bit <paramref name="lowBit"/> of the high-bit bytes for the
+        /// low values and bit <paramref name="lowBit"/> + 1 for the high ones (values 0…31).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public NibbleRows(byte* quants, byte* highBits, int lowBit, int rowBytes) : this(quants, rowBytes)
+        {
+            Transposed16(highBits, rowBytes, out var h0, out var h1, out var h2, out var h3);
+            Low0 |= FifthBit(h0, lowBit);
+            High0 |= FifthBit(h0, lowBit + 1);
+            Low1 |= FifthBit(h1, lowBit);
+            High1 |= FifthBit(h1, lowBit + 1);
+            Low2 |= FifthBit(h2, lowBit);
+            High2 |= FifthBit(h2, lowBit + 1);
+            Low3 |= FifthBit(h3, lowBit);
+            High3 |= FifthBit(h3, lowBit + 1);
+        }
+
+        // Bit `bit` of each byte moved to bit 4 (16-bit shifts: after the mask no bit crosses into the next byte).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<byte> FifthBit(Vector256<byte> bits, int bit)
+            => Vector256.ShiftLeft((Vector256.ShiftRightLogical(bits.AsUInt16(), bit).AsByte() & Vector256.Create((byte)1)).AsUInt16(), 4).AsByte();
+
         /// <summary>Σ nibble·y over a Q4_0 block for the eight rows (one per lane), y the block's Q8_0 activations.</summary>
         /// <remarks>Group g's low nibbles meet activations 4g…4g+3 and its high nibbles 16+4g…16+4g+3.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector256<int> Dot(byte* activation)
+        public readonly Vector256<int> Dot(byte* activation)
         {
             int* y = (int*)(activation + 2);
             return Avx2.MultiplyAddAdjacent(LowSum(y) + HighSum(y + 4), Vector256<short>.One);
@@ -297,13 +321,13 @@ internal static unsafe partial class IntegerDot
 
         /// <summary>Σ low nibble·y over the 16 weights, as int16 pair sums (at most 4·2·15·127 each).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector256<short> LowSum(int* y)
+        public readonly Vector256<short> LowSum(int* y)
             => Avx2.MultiplyAddAdjacent(Low0, Vector256.Create(y[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(Low1, Vector256.Create(y[1]).AsSByte())
                 + Avx2.MultiplyAddAdjacent(Low2, Vector256.Create(y[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(Low3, Vector256.Create(y[3]).AsSByte());
 
         /// <summary>The same for the high nibbles against <paramref name="y"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector256<short> HighSum(int* y)
+        public readonly Vector256<short> HighSum(int* y)
             => Avx2.MultiplyAddAdjacent(High0, Vector256.Create(y[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(High1, Vector256.Create(y[1]).AsSByte())
                 + Avx2.MultiplyAddAdjacent(High2, Vector256.Create(y[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(High3, Vector256.Create(y[3]).AsSByte());
     }

@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace StarChat.Engine.Kernels.Integer;
 
 /// <summary>
-/// Q4_K eight rows at a time for prompts, in the file's layout, the way <see cref="EightRows"/> does Q4_0: each
-/// 16-byte run of packed nibbles is transposed so lane r holds row r, broadcast 4-byte activation groups multiply
+/// Q4_K and Q5_K eight rows at a time for prompts, in the file's layout, the way <see cref="EightRows"/> does Q4_0:
+/// each 16-byte run of packed nibbles (with Q5_K's fifth bits added) is transposed so lane r holds row r, broadcast 4-byte activation groups multiply
 /// all eight rows in one <c>vpmaddubsw</c>, and a sub-block's 32 products are summed in int16 before one
 /// <c>vpmaddwd</c> applies the eight rows' scales. That is 20 multiplies per 512 products where one row at a time
 /// needs 32 (a <c>vpmaddwd</c> with the scale after every <c>vpmaddubsw</c>), which is what bounds prompt speed.
@@ -19,39 +19,77 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </remarks>
 internal static unsafe partial class IntegerDot
 {
-    private static void Q4_KEightRows(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+    /// <summary>What differs between the Q4_K and Q5_K eight-row kernels: block size, the one-row kernel, and how a
+    /// 16-byte run of a block's quants becomes eight rows of unsigned values (nibbles, plus Q5_K's fifth bits).</summary>
+    private interface IKQuants
+    {
+        static abstract int BlockBytes { get; }
+
+        static abstract float Row(byte* w, byte* a, int blocks);
+
+        /// <summary>Bytes 16h…16h+15 of chunk <paramref name="k"/> in eight rows: sub-block 2k's weights 16h… as
+        /// the low values, 2k + 1's as the high ones.</summary>
+        static abstract NibbleRows Rows(byte* block, int rowBytes, int k, int h);
+    }
+
+    private readonly struct Q4_KQuantsLayout : IKQuants
+    {
+        public static int BlockBytes => Q4_KBytes;
+
+        public static float Row(byte* w, byte* a, int blocks) => Q4_Kx256(w, a, blocks);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static NibbleRows Rows(byte* block, int rowBytes, int k, int h) => new(block + Q4_KQuants + 32 * k + 16 * h, rowBytes);
+    }
+
+    private readonly struct Q5_KQuantsLayout : IKQuants
+    {
+        public static int BlockBytes => Q5_KBytes;
+
+        public static float Row(byte* w, byte* a, int blocks) => Q5_Kx256(w, a, blocks);
+
+        // Bit j of high byte l is the fifth bit of element l of sub-block j.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static NibbleRows Rows(byte* block, int rowBytes, int k, int h)
+            => new(block + Q5_KQuants + 32 * k + 16 * h, block + Q5_KHigh + 16 * h, 2 * k, rowBytes);
+    }
+
+    private static void KEightRows<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+        where TQuants : struct, IKQuants
     {
         int groups = tokens / 4;
         if (groups > 0)
-            Q4_KEightRowsTokenGroups(w, rowBytes, a, aStride, blocks, groups, y, yStride);
+            KEightRowsTokenGroups<TQuants>(w, rowBytes, a, aStride, blocks, groups, y, yStride);
         // Single tokens (decoding) stream the weights once; the one-row kernel keeps up with memory there.
         for (int t = 4 * groups; t < tokens; t++)
         {
             for (int r = 0; r < 8; r++)
-                y[t * yStride + r] = Q4_Kx256(w + (long)r * rowBytes, a + t * aStride, blocks);
+                y[t * yStride + r] = TQuants.Row(w + (long)r * rowBytes, a + t * aStride, blocks);
         }
     }
 
     // Block by block, every group of four tokens: a block's codes are unpacked once for all of them, and the
     // eight rows' outputs of each token (eight consecutive floats of y) accumulate in place.
-    private static void Q4_KEightRowsTokenGroups(byte* w, int rowBytes, byte* a, long aStride, int blocks, int groups, float* y, long yStride)
+    private static void KEightRowsTokenGroups<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int groups, float* y, long yStride)
+        where TQuants : struct, IKQuants
     {
         var rows = new EightRowAddressing(rowBytes);
         var codes = stackalloc Vector256<short>[12];  // eight sub-block scale vectors, then four minimum pairs
         for (int t = 0; t < 4 * groups; t++)
             Vector256<float>.Zero.Store(y + t * yStride);
-        for (int b = 0; b < blocks; b++, w += Q4_KBytes, a += Q8_KBytes)
+        for (int b = 0; b < blocks; b++, w += TQuants.BlockBytes, a += Q8_KBytes)
         {
-            Q4_KEightRowCodes(w + Q4_KScales, rowBytes, codes, codes + 8);
+            KEightRowCodes(w + Q4_KScales, rowBytes, codes, codes + 8);
             var d = rows.Scales(w);
             var dmin = rows.Scales(w + 2);
             for (int g = 0; g < groups; g++)
-                Q4_KEightRowsBlockFourTokens(w, rowBytes, a + 4 * g * aStride, aStride, codes, d, dmin, y + 4 * g * yStride, yStride);
+                KEightRowsBlockFourTokens<TQuants>(w, rowBytes, a + 4 * g * aStride, aStride, codes, d, dmin, y + 4 * g * yStride, yStride);
         }
     }
 
-    private static void Q4_KEightRowsBlockFourTokens(byte* w, int rowBytes, byte* a, long aStride, Vector256<short>* codes,
+    private static void KEightRowsBlockFourTokens<TQuants>(byte* w, int rowBytes, byte* a, long aStride, Vector256<short>* codes,
         Vector256<float> d, Vector256<float> dmin, float* y, long yStride)
+        where TQuants : struct, IKQuants
     {
         var i0 = Vector256<int>.Zero;
         var i1 = Vector256<int>.Zero;
@@ -61,8 +99,7 @@ internal static unsafe partial class IntegerDot
         {
             for (int h = 0; h < 2; h++)
             {
-                // Bytes 16h…16h+15 of chunk k: sub-block 2k's weights 16h… (low nibbles), 2k + 1's (high).
-                var q = new NibbleRows(w + Q4_KQuants + 32 * k + 16 * h, rowBytes);
+                var q = TQuants.Rows(w, rowBytes, k, h);
                 int offset = Q8_KQuants + 64 * k + 16 * h;
                 var low = codes[2 * k];
                 var high = codes[2 * k + 1];
@@ -72,10 +109,10 @@ internal static unsafe partial class IntegerDot
                 i3 += ScaledSubBlocks(q, (int*)(a + 3 * aStride + offset), low, high);
             }
         }
-        Q4_KEightRowBlockEnd(y, i0, a, d, dmin, codes + 8);
-        Q4_KEightRowBlockEnd(y + yStride, i1, a + aStride, d, dmin, codes + 8);
-        Q4_KEightRowBlockEnd(y + 2 * yStride, i2, a + 2 * aStride, d, dmin, codes + 8);
-        Q4_KEightRowBlockEnd(y + 3 * yStride, i3, a + 3 * aStride, d, dmin, codes + 8);
+        KEightRowBlockEnd(y, i0, a, d, dmin, codes + 8);
+        KEightRowBlockEnd(y + yStride, i1, a + aStride, d, dmin, codes + 8);
+        KEightRowBlockEnd(y + 2 * yStride, i2, a + 2 * aStride, d, dmin, codes + 8);
+        KEightRowBlockEnd(y + 3 * yStride, i3, a + 3 * aStride, d, dmin, codes + 8);
     }
 
     /// <summary>One token's products with 16 weights of two sub-blocks in eight rows, each sub-block scaled by its rows' scales.</summary>
@@ -86,7 +123,7 @@ internal static unsafe partial class IntegerDot
 
     /// <summary>Adds a block's f32 share for eight rows to <paramref name="y"/>: d·y_d·Σ_j s_j·(q·y)_j − dmin·y_d·Σ_j m_j·Σy_j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Q4_KEightRowBlockEnd(float* y, Vector256<int> sums, byte* activation,
+    private static void KEightRowBlockEnd(float* y, Vector256<int> sums, byte* activation,
         Vector256<float> d, Vector256<float> dmin, Vector256<short>* minPairs)
     {
         short* bsums = (short*)(activation + Q8_KSums);
@@ -105,7 +142,7 @@ internal static unsafe partial class IntegerDot
     /// The scale and minimum codes of one block in eight rows, transposed: <c>scales[j]</c> lane r = (s_rj, s_rj)
     /// and <c>minPairs[p]</c> lane r = (m_r,2p, m_r,2p+1), as int16 pairs.
     /// </summary>
-    private static void Q4_KEightRowCodes(byte* packed, long rowBytes, Vector256<short>* scales, Vector256<short>* minPairs)
+    private static void KEightRowCodes(byte* packed, long rowBytes, Vector256<short>* scales, Vector256<short>* minPairs)
     {
         // Row r: bytes 0–7 its scales, 8–15 its minimums.
         var c0 = KCodeBytes(packed);
