@@ -17,6 +17,10 @@ public static unsafe class MatMul
     private const int DecodeBlockBytes = 256 * 1024;
     private const int BlocksPerThread = 4;
     private const int PromptBlockBytes = 128 * 1024;
+    // At least two eight-row panels per prompt block, even when they outgrow L2 (8192 inputs): F16/BF16 blocks of a
+    // single panel fall back to the 6 × 8 tile, which needs a load per FMA more than the 6 × 16 one (measured
+    // F16 pp128 +10 % on StarCoderBase-1B shapes; the integer kernels are indifferent).
+    private const int PromptMinRows = 16;
 
     /// <summary>Computes <c>output[t, o] = Σ_i input[t, i]·weight[o, i] + bias[o]</c>.</summary>
     /// <param name="input">Activations, f32 <c>[tokens, in]</c> row-major.</param>
@@ -85,7 +89,7 @@ public static unsafe class MatMul
         {
             rowsPerBlock = tokens == 1
                 ? Math.Max(1, Math.Min(DecodeBlockBytes / Math.Max(1, rowBytes), CeilDiv(outFeatures, BlocksPerThread * (pool?.ThreadCount ?? 1))))
-                : Math.Max(2, PromptBlockBytes / Math.Max(1, inFeatures * sizeof(float))) & ~1;
+                : Math.Max(PromptMinRows, PromptBlockBytes / Math.Max(1, inFeatures * sizeof(float))) & ~1;
             // Whole groups of eight rows, for the kernels that take eight at a time.
             if (rowsPerBlock >= 4)
                 rowsPerBlock = (rowsPerBlock + 7) & ~7;
