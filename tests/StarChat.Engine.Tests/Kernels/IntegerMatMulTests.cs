@@ -31,7 +31,7 @@ public sealed class IntegerMatMulTests : IDisposable
     {
         var data = new TheoryData<TensorType, int, KernelPath>();
         foreach (var type in VectorTypes)
-            foreach (int tokens in new[] { 1, 2, 4, 7, 33 })
+            foreach (int tokens in new[] { 1, 2, 4, 7, 33, 70 })
                 foreach (var path in new[] { KernelPath.Vector256, KernelPath.Vector512 })
                     data.Add(type, tokens, path);
         return data;
@@ -75,7 +75,8 @@ public sealed class IntegerMatMulTests : IDisposable
     {
         int blockSize = TensorTypeInfo.BlockSize(type);
         var activationType = QuantizedDot.ActivationType(type);
-        // 3-row blocks take the one-row kernels; 16-row blocks also the eight-row ones (with a remainder in 37 rows).
+        // 3-row blocks take the one-row kernels; 16-row blocks also the eight-row ones (with a remainder in 37 rows);
+        // 70 tokens cross the eight-row prompt kernels' 64-token chunks.
         foreach (var (rows, columns, rowsPerBlock) in new[] { (37, 3 * blockSize, 3), (5, 8 * blockSize, 3), (37, 3 * blockSize, 16), (64, 5 * blockSize, 16) })
         {
             var weights = QuantizedTensor.Random(type, rows, columns, seed: rows * 7 + columns);

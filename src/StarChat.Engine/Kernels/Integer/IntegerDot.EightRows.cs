@@ -24,7 +24,7 @@ internal static unsafe partial class IntegerDot
     /// <summary>True when <see cref="EightRows"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>
     /// (256-bit on both vector rungs, like the four-token kernels).</summary>
     public static bool HasEightRowKernel(TensorType type, KernelPath path)
-        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0 or TensorType.Q4_K or TensorType.Q5_K;
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K;
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
     /// row (Q4_0: one int32, 8·Σq of the block).</summary>
@@ -76,6 +76,9 @@ internal static unsafe partial class IntegerDot
                 break;
             case TensorType.Q5_K:
                 KEightRows<Q5_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
+            case TensorType.Q6_K:
+                Q6_KEightRows(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             default:
                 throw new NotSupportedException($"no eight-row kernel for {type}");

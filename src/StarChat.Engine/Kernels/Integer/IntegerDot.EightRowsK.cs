@@ -57,63 +57,57 @@ internal static unsafe partial class IntegerDot
     private static void KEightRows<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TQuants : struct, IKQuants
     {
-        int groups = tokens / 4;
-        if (groups > 0)
-            KEightRowsTokenGroups<TQuants>(w, rowBytes, a, aStride, blocks, groups, y, yStride);
-        // Single tokens (decoding) stream the weights once; the one-row kernel keeps up with memory there.
-        for (int t = 4 * groups; t < tokens; t++)
+        if (tokens < 4)
         {
-            for (int r = 0; r < 8; r++)
-                y[t * yStride + r] = TQuants.Row(w + (long)r * rowBytes, a + t * aStride, blocks);
+            // Decoding streams the weights once; the one-row kernel keeps up with memory there.
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int r = 0; r < 8; r++)
+                    y[t * yStride + r] = TQuants.Row(w + (long)r * rowBytes, a + t * aStride, blocks);
+            }
+            return;
         }
+        for (int t = 0; t < tokens; t += EightRowTokenChunk)
+            KEightRowsTokens<TQuants>(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
     }
 
-    // Block by block, every group of four tokens: a block's codes are unpacked once for all of them, and the
-    // eight rows' outputs of each token (eight consecutive floats of y) accumulate in place.
-    private static void KEightRowsTokenGroups<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int groups, float* y, long yStride)
+    // Block by block: a block's codes and each 16-byte run of its quants are unpacked once and used for every
+    // token, whose int32 sums wait in a small buffer; the eight rows' outputs of each token (eight consecutive
+    // floats of y) accumulate in place.
+    private static void KEightRowsTokens<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TQuants : struct, IKQuants
     {
         var rows = new EightRowAddressing(rowBytes);
         var codes = stackalloc Vector256<short>[12];  // eight sub-block scale vectors, then four minimum pairs
-        for (int t = 0; t < 4 * groups; t++)
+        var sums = stackalloc Vector256<int>[tokens];
+        for (int t = 0; t < tokens; t++)
             Vector256<float>.Zero.Store(y + t * yStride);
         for (int b = 0; b < blocks; b++, w += TQuants.BlockBytes, a += Q8_KBytes)
         {
             KEightRowCodes(w + Q4_KScales, rowBytes, codes, codes + 8);
+            for (int t = 0; t < tokens; t++)
+                sums[t] = Vector256<int>.Zero;
+            for (int k = 0; k < 4; k++)
+            {
+                for (int h = 0; h < 2; h++)
+                {
+                    var q = TQuants.Rows(w, rowBytes, k, h);
+                    var low = codes[2 * k];
+                    var high = codes[2 * k + 1];
+                    byte* at = a + Q8_KQuants + 64 * k + 16 * h;
+                    for (int t = 0; t < tokens; t++, at += aStride)
+                        sums[t] += ScaledSubBlocks(q, (int*)at, low, high);
+                }
+            }
             var d = rows.Scales(w);
             var dmin = rows.Scales(w + 2);
-            for (int g = 0; g < groups; g++)
-                KEightRowsBlockFourTokens<TQuants>(w, rowBytes, a + 4 * g * aStride, aStride, codes, d, dmin, y + 4 * g * yStride, yStride);
+            for (int t = 0; t < tokens; t++)
+                KEightRowBlockEnd(y + t * yStride, sums[t], a + t * aStride, d, dmin, codes + 8);
         }
     }
 
-    private static void KEightRowsBlockFourTokens<TQuants>(byte* w, int rowBytes, byte* a, long aStride, Vector256<short>* codes,
-        Vector256<float> d, Vector256<float> dmin, float* y, long yStride)
-        where TQuants : struct, IKQuants
-    {
-        var i0 = Vector256<int>.Zero;
-        var i1 = Vector256<int>.Zero;
-        var i2 = Vector256<int>.Zero;
-        var i3 = Vector256<int>.Zero;
-        for (int k = 0; k < 4; k++)
-        {
-            for (int h = 0; h < 2; h++)
-            {
-                var q = TQuants.Rows(w, rowBytes, k, h);
-                int offset = Q8_KQuants + 64 * k + 16 * h;
-                var low = codes[2 * k];
-                var high = codes[2 * k + 1];
-                i0 += ScaledSubBlocks(q, (int*)(a + offset), low, high);
-                i1 += ScaledSubBlocks(q, (int*)(a + aStride + offset), low, high);
-                i2 += ScaledSubBlocks(q, (int*)(a + 2 * aStride + offset), low, high);
-                i3 += ScaledSubBlocks(q, (int*)(a + 3 * aStride + offset), low, high);
-            }
-        }
-        KEightRowBlockEnd(y, i0, a, d, dmin, codes + 8);
-        KEightRowBlockEnd(y + yStride, i1, a + aStride, d, dmin, codes + 8);
-        KEightRowBlockEnd(y + 2 * yStride, i2, a + 2 * aStride, d, dmin, codes + 8);
-        KEightRowBlockEnd(y + 3 * yStride, i3, a + 3 * aStride, d, dmin, codes + 8);
-    }
+    /// <summary>Tokens whose int32 sums a prompt kernel keeps per block (32 bytes each, in L1).</summary>
+    private const int EightRowTokenChunk = 64;
 
     /// <summary>One token's products with 16 weights of two sub-blocks in eight rows, each sub-block scaled by its rows' scales.</summary>
     /// <remarks>The high nibbles' activations are 32 bytes after the low ones' (the next sub-block).</remarks>
