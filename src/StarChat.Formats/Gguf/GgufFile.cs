@@ -215,10 +215,9 @@ public sealed class GgufFile : IDisposable
     private static void CheckPlacement(ByteSource source, List<GgufTensorInfo> tensors, long dataOffset)
     {
         long dataLength = source.Length - dataOffset;
+        // Empty tensors too: they have no bytes, but their address (data offset + offset) must lie in the file.
         foreach (var t in tensors)
         {
-            if (t.ByteLength == 0)
-                continue;
             if (dataLength < 0 || t.Offset > dataLength || t.ByteLength > dataLength - t.Offset)
                 throw new ModelFormatException(source.Origin, $"tensor '{t.Name}'",
                     $"data [{dataOffset} + {t.Offset}, +{t.ByteLength}) runs past the end of the file (size {source.Length})", t.InfoOffset);

@@ -237,6 +237,19 @@ public class GgufHostileTests
     }
 
     [Fact]
+    public void Open_EmptyTensorAtHugeOffset_Refused()
+    {
+        // A zero-sized tensor has no bytes to run past the end, but its address still has to lie in the file
+        // (found by the fuzz test: a view of it threw ArgumentOutOfRangeException instead).
+        var w = GgufTestFiles.Small(@unchecked: true);
+        w.AddTensor("empty", TensorType.F32, new TensorShape(0), Array.Empty<byte>());
+        w.OffsetOverrides["empty"] = 1UL << 39;
+        var e = GgufTestFiles.Refused(GgufTestFiles.Write(w));
+        Assert.Equal("tensor 'empty'", e.Field);
+        Assert.Contains("past the end of the file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Open_ShapeDisagreesWithByteCount_OnlyTheShapeCounts()
     {
         // GGUF has no byte count field: a shape larger than the data written runs past the end of the file.
