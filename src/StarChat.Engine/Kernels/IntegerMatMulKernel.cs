@@ -77,7 +77,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
             long stride = block.PreparedBytesPerToken, outStride = block.OutFeatures;
             bool fourTokens = IntegerDot.HasFourTokenKernel(WeightType, path);
             int r = 0;
-            if (IntegerDot.HasEightRowKernel(WeightType, path))
+            if (IntegerDot.HasEightRowKernel(WeightType, path, block.Tokens))
             {
                 for (; r + 8 <= block.RowCount; r += 8)
                     IntegerDot.EightRows(WeightType, weights + (long)r * block.RowBytes, block.RowBytes, prepared, stride, blocks,

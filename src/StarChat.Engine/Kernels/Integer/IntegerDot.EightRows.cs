@@ -22,9 +22,12 @@ namespace StarChat.Engine.Kernels.Integer;
 internal static unsafe partial class IntegerDot
 {
     /// <summary>True when <see cref="EightRows"/> has a kernel for <paramref name="type"/> on <paramref name="path"/>
-    /// (256-bit on both vector rungs, like the four-token kernels).</summary>
-    public static bool HasEightRowKernel(TensorType type, KernelPath path)
-        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported && type is TensorType.Q4_0 or TensorType.Q8_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K;
+    /// for <paramref name="tokens"/> tokens (256-bit on both vector rungs, like the four-token kernels).</summary>
+    /// <remarks>The K-quant kernels are for prompts: decoding streams the weights once, and the one-row kernels
+    /// keep up with memory there.</remarks>
+    public static bool HasEightRowKernel(TensorType type, KernelPath path, int tokens)
+        => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
+            && (type is TensorType.Q4_0 or TensorType.Q8_0 || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
     /// row (Q4_0: one int32, 8·Σq of the block).</summary>

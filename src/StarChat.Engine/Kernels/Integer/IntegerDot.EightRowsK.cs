@@ -19,13 +19,11 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </remarks>
 internal static unsafe partial class IntegerDot
 {
-    /// <summary>What differs between the Q4_K and Q5_K eight-row kernels: block size, the one-row kernel, and how a
+    /// <summary>What differs between the Q4_K and Q5_K eight-row kernels: block size and how a
     /// 16-byte run of a block's quants becomes eight rows of unsigned values (nibbles, plus Q5_K's fifth bits).</summary>
     private interface IKQuants
     {
         static abstract int BlockBytes { get; }
-
-        static abstract float Row(byte* w, byte* a, int blocks);
 
         /// <summary>Bytes 16h…16h+15 of chunk <paramref name="k"/> in eight rows: sub-block 2k's weights 16h… as
         /// the low values, 2k + 1's as the high ones.</summary>
@@ -36,8 +34,6 @@ internal static unsafe partial class IntegerDot
     {
         public static int BlockBytes => Q4_KBytes;
 
-        public static float Row(byte* w, byte* a, int blocks) => Q4_Kx256(w, a, blocks);
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static NibbleRows Rows(byte* block, int rowBytes, int k, int h) => new(block + Q4_KQuants + 32 * k + 16 * h, rowBytes);
     }
@@ -46,27 +42,16 @@ internal static unsafe partial class IntegerDot
     {
         public static int BlockBytes => Q5_KBytes;
 
-        public static float Row(byte* w, byte* a, int blocks) => Q5_Kx256(w, a, blocks);
-
         // Bit j of high byte l is the fifth bit of element l of sub-block j.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static NibbleRows Rows(byte* block, int rowBytes, int k, int h)
             => new(block + Q5_KQuants + 32 * k + 16 * h, block + Q5_KHigh + 16 * h, 2 * k, rowBytes);
     }
 
+    // Prompts (four tokens or more), in chunks of up to EightRowTokenChunk tokens.
     private static void KEightRows<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TQuants : struct, IKQuants
     {
-        if (tokens < 4)
-        {
-            // Decoding streams the weights once; the one-row kernel keeps up with memory there.
-            for (int t = 0; t < tokens; t++)
-            {
-                for (int r = 0; r < 8; r++)
-                    y[t * yStride + r] = TQuants.Row(w + (long)r * rowBytes, a + t * aStride, blocks);
-            }
-            return;
-        }
         for (int t = 0; t < tokens; t += EightRowTokenChunk)
             KEightRowsTokens<TQuants>(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
     }
@@ -139,41 +124,49 @@ internal static unsafe partial class IntegerDot
     private static void KEightRowCodes(byte* packed, long rowBytes, Vector256<short>* scales, Vector256<short>* minPairs)
     {
         // Row r: bytes 0–7 its scales, 8–15 its minimums.
-        var c0 = KCodeBytes(packed);
-        var c1 = KCodeBytes(packed + rowBytes);
-        var c2 = KCodeBytes(packed + 2 * rowBytes);
-        var c3 = KCodeBytes(packed + 3 * rowBytes);
-        var c4 = KCodeBytes(packed + 4 * rowBytes);
-        var c5 = KCodeBytes(packed + 5 * rowBytes);
-        var c6 = KCodeBytes(packed + 6 * rowBytes);
-        var c7 = KCodeBytes(packed + 7 * rowBytes);
-        // Bytes: code j of rows 0 and 1 interleaved, j = 0…7 (scales from the low halves, minimums from the high).
-        var s01 = Sse2.UnpackLow(c0, c1).AsInt16();
-        var s23 = Sse2.UnpackLow(c2, c3).AsInt16();
-        var s45 = Sse2.UnpackLow(c4, c5).AsInt16();
-        var s67 = Sse2.UnpackLow(c6, c7).AsInt16();
-        var m01 = Sse2.UnpackHigh(c0, c1).AsInt16();
-        var m23 = Sse2.UnpackHigh(c2, c3).AsInt16();
-        var m45 = Sse2.UnpackHigh(c4, c5).AsInt16();
-        var m67 = Sse2.UnpackHigh(c6, c7).AsInt16();
-        // Then code j of rows 0–3 (codes 0–3 in the low results, 4–7 in the high), then of all eight rows: each
-        // result holds codes j and j + 1 of rows 0–7.
-        var sLow03 = Sse2.UnpackLow(s01, s23).AsInt32();
-        var sHigh03 = Sse2.UnpackHigh(s01, s23).AsInt32();
-        var sLow47 = Sse2.UnpackLow(s45, s67).AsInt32();
-        var sHigh47 = Sse2.UnpackHigh(s45, s67).AsInt32();
-        var mLow03 = Sse2.UnpackLow(m01, m23).AsInt32();
-        var mHigh03 = Sse2.UnpackHigh(m01, m23).AsInt32();
-        var mLow47 = Sse2.UnpackLow(m45, m67).AsInt32();
-        var mHigh47 = Sse2.UnpackHigh(m45, m67).AsInt32();
-        SpreadScales(Sse2.UnpackLow(sLow03, sLow47).AsByte(), scales);
-        SpreadScales(Sse2.UnpackHigh(sLow03, sLow47).AsByte(), scales + 2);
-        SpreadScales(Sse2.UnpackLow(sHigh03, sHigh47).AsByte(), scales + 4);
-        SpreadScales(Sse2.UnpackHigh(sHigh03, sHigh47).AsByte(), scales + 6);
-        minPairs[0] = MinimumPair(Sse2.UnpackLow(mLow03, mLow47).AsByte());
-        minPairs[1] = MinimumPair(Sse2.UnpackHigh(mLow03, mLow47).AsByte());
-        minPairs[2] = MinimumPair(Sse2.UnpackLow(mHigh03, mHigh47).AsByte());
-        minPairs[3] = MinimumPair(Sse2.UnpackHigh(mHigh03, mHigh47).AsByte());
+        var codes = stackalloc Vector128<byte>[8];
+        for (int r = 0; r < 8; r++)
+            codes[r] = KCodeBytes(packed + r * rowBytes);
+        TransposeBytePairs(codes);
+        for (int q = 0; q < 4; q++)
+        {
+            SpreadScales(codes[q], scales + 2 * q);
+            minPairs[q] = MinimumPair(codes[4 + q]);
+        }
+    }
+
+    /// <summary>
+    /// Eight rows of 16 bytes, transposed in place by byte pairs: afterwards <c>rows[q]</c> holds byte 2q of rows
+    /// 0–7, then byte 2q + 1 of rows 0–7 (three unpack stages: bytes of two rows, then four, then eight).
+    /// </summary>
+    private static void TransposeBytePairs(Vector128<byte>* rows)
+    {
+        // Byte j of rows 0 and 1 interleaved, j = 0…7 (from the low halves) or 8…15 (from the high halves).
+        var low01 = Sse2.UnpackLow(rows[0], rows[1]).AsInt16();
+        var low23 = Sse2.UnpackLow(rows[2], rows[3]).AsInt16();
+        var low45 = Sse2.UnpackLow(rows[4], rows[5]).AsInt16();
+        var low67 = Sse2.UnpackLow(rows[6], rows[7]).AsInt16();
+        var high01 = Sse2.UnpackHigh(rows[0], rows[1]).AsInt16();
+        var high23 = Sse2.UnpackHigh(rows[2], rows[3]).AsInt16();
+        var high45 = Sse2.UnpackHigh(rows[4], rows[5]).AsInt16();
+        var high67 = Sse2.UnpackHigh(rows[6], rows[7]).AsInt16();
+        // Then byte j of rows 0–3 (j = 0–3 in the first results, 4–7 in the second), then of all eight rows.
+        var a03 = Sse2.UnpackLow(low01, low23).AsInt32();
+        var b03 = Sse2.UnpackHigh(low01, low23).AsInt32();
+        var a47 = Sse2.UnpackLow(low45, low67).AsInt32();
+        var b47 = Sse2.UnpackHigh(low45, low67).AsInt32();
+        var c03 = Sse2.UnpackLow(high01, high23).AsInt32();
+        var d03 = Sse2.UnpackHigh(high01, high23).AsInt32();
+        var c47 = Sse2.UnpackLow(high45, high67).AsInt32();
+        var d47 = Sse2.UnpackHigh(high45, high67).AsInt32();
+        rows[0] = Sse2.UnpackLow(a03, a47).AsByte();
+        rows[1] = Sse2.UnpackHigh(a03, a47).AsByte();
+        rows[2] = Sse2.UnpackLow(b03, b47).AsByte();
+        rows[3] = Sse2.UnpackHigh(b03, b47).AsByte();
+        rows[4] = Sse2.UnpackLow(c03, c47).AsByte();
+        rows[5] = Sse2.UnpackHigh(c03, c47).AsByte();
+        rows[6] = Sse2.UnpackLow(d03, d47).AsByte();
+        rows[7] = Sse2.UnpackHigh(d03, d47).AsByte();
     }
 
     // Codes j (bytes 0–7, rows 0–7) and j + 1 (bytes 8–15) → two vectors of (s_rj, s_rj) int16 pairs.

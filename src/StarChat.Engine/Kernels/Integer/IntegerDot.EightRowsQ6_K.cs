@@ -14,18 +14,9 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </summary>
 internal static unsafe partial class IntegerDot
 {
+    // Prompts (four tokens or more), in chunks of up to EightRowTokenChunk tokens.
     private static void Q6_KEightRows(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
-        if (tokens < 4)
-        {
-            // Decoding streams the weights once; the one-row kernel keeps up with memory there.
-            for (int t = 0; t < tokens; t++)
-            {
-                for (int r = 0; r < 8; r++)
-                    y[t * yStride + r] = Q6_Kx256(w + (long)r * rowBytes, a + t * aStride, blocks);
-            }
-            return;
-        }
         for (int t = 0; t < tokens; t += EightRowTokenChunk)
             Q6_KEightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
     }
@@ -92,39 +83,12 @@ internal static unsafe partial class IntegerDot
     /// </summary>
     private static void Q6_KEightRowScales(byte* packed, long rowBytes, Vector256<short>* scales, Vector256<short>* pairs)
     {
-        var c0 = Vector128.Load(packed);
-        var c1 = Vector128.Load(packed + rowBytes);
-        var c2 = Vector128.Load(packed + 2 * rowBytes);
-        var c3 = Vector128.Load(packed + 3 * rowBytes);
-        var c4 = Vector128.Load(packed + 4 * rowBytes);
-        var c5 = Vector128.Load(packed + 5 * rowBytes);
-        var c6 = Vector128.Load(packed + 6 * rowBytes);
-        var c7 = Vector128.Load(packed + 7 * rowBytes);
-        // The same three unpack stages as the K codes: scales 0–7 from the low halves, 8–15 from the high ones.
-        var l01 = Sse2.UnpackLow(c0, c1).AsInt16();
-        var l23 = Sse2.UnpackLow(c2, c3).AsInt16();
-        var l45 = Sse2.UnpackLow(c4, c5).AsInt16();
-        var l67 = Sse2.UnpackLow(c6, c7).AsInt16();
-        var h01 = Sse2.UnpackHigh(c0, c1).AsInt16();
-        var h23 = Sse2.UnpackHigh(c2, c3).AsInt16();
-        var h45 = Sse2.UnpackHigh(c4, c5).AsInt16();
-        var h67 = Sse2.UnpackHigh(c6, c7).AsInt16();
-        var lLow03 = Sse2.UnpackLow(l01, l23).AsInt32();
-        var lHigh03 = Sse2.UnpackHigh(l01, l23).AsInt32();
-        var lLow47 = Sse2.UnpackLow(l45, l67).AsInt32();
-        var lHigh47 = Sse2.UnpackHigh(l45, l67).AsInt32();
-        var hLow03 = Sse2.UnpackLow(h01, h23).AsInt32();
-        var hHigh03 = Sse2.UnpackHigh(h01, h23).AsInt32();
-        var hLow47 = Sse2.UnpackLow(h45, h67).AsInt32();
-        var hHigh47 = Sse2.UnpackHigh(h45, h67).AsInt32();
-        SignedScalePair(Sse2.UnpackLow(lLow03, lLow47).AsSByte(), scales, pairs);
-        SignedScalePair(Sse2.UnpackHigh(lLow03, lLow47).AsSByte(), scales + 2, pairs + 1);
-        SignedScalePair(Sse2.UnpackLow(lHigh03, lHigh47).AsSByte(), scales + 4, pairs + 2);
-        SignedScalePair(Sse2.UnpackHigh(lHigh03, lHigh47).AsSByte(), scales + 6, pairs + 3);
-        SignedScalePair(Sse2.UnpackLow(hLow03, hLow47).AsSByte(), scales + 8, pairs + 4);
-        SignedScalePair(Sse2.UnpackHigh(hLow03, hLow47).AsSByte(), scales + 10, pairs + 5);
-        SignedScalePair(Sse2.UnpackLow(hHigh03, hHigh47).AsSByte(), scales + 12, pairs + 6);
-        SignedScalePair(Sse2.UnpackHigh(hHigh03, hHigh47).AsSByte(), scales + 14, pairs + 7);
+        var rows = stackalloc Vector128<byte>[8];
+        for (int r = 0; r < 8; r++)
+            rows[r] = Vector128.Load(packed + r * rowBytes);
+        TransposeBytePairs(rows);
+        for (int q = 0; q < 8; q++)
+            SignedScalePair(rows[q].AsSByte(), scales + 2 * q, pairs + q);
     }
 
     // Scales j (bytes 0–7, rows 0–7) and j + 1 (bytes 8–15) → (sc_rj, sc_rj), (sc_r,j+1, sc_r,j+1) and (sc_rj, sc_r,j+1).
