@@ -174,7 +174,17 @@ public sealed class HubModelResolverTests : IAsyncLifetime
         using (new FileStream(lockPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None))   // Python's filelock, or a second starchat
         {
             download = resolver.DownloadAsync(HubModelId.Parse(Repo), TestContext.Current.CancellationToken);
-            await Task.Delay(1000, TestContext.Current.CancellationToken);
+            // The download reaches the lock after the metadata and small files, which on a loaded machine can take
+            // longer than any fixed wait: wait for the first warning, then ten more poll intervals.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (DateTime.UtcNow < deadline && !download.IsCompleted)
+            {
+                lock (warnings)
+                    if (warnings.Count > 0)
+                        break;
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+            await Task.Delay(500, TestContext.Current.CancellationToken);
             Assert.False(download.IsCompleted);
             lock (warnings) Assert.Contains("waiting for another download", Assert.Single(warnings), StringComparison.Ordinal);
             Assert.False(File.Exists(Path.Combine(RepoFolder, "blobs", FakeHub.Sha256(weights) + ".incomplete")));
