@@ -7,13 +7,8 @@ namespace StarChat.Engine.Kernels;
 
 /// <summary>
 /// F16 weight rows · f32 activations for decoding on AVX2, at under half the instructions of
-/// <see cref="HalfWidening.Half256"/>: 16 halves are widened by interleaving them with zero words (<c>vpunpck*wd</c>
-/// puts each half in the top of a 32-bit lane), an arithmetic shift that lands sign, exponent and mantissa in f32's
-/// fields at once, and a mask. That f32 is the weight times 2^−112 (its exponent is still biased for f16), so the
-/// activations carry the 2^112 instead: they are scaled once per call, and every product w·x is the same f32 product
-/// as with the exact widening (scaling by a power of two is exact while |x| &lt; 2^15 keeps x·2^112 finite).
-/// The interleave works inside 128-bit lanes, so the widened vectors hold elements {0–3, 8–11} and {4–7, 12–15} of
-/// each 16; <see cref="TryPrepare"/> puts the activations in that order too.
+/// <see cref="HalfWidening.Half256"/>: the weights are widened with <see cref="RebiasedHalf"/>'s shortcut, the
+/// activations carry the 2^112 (scaled once per call) and are put in the order the widened weights come out in.
 /// </summary>
 /// <remarks>
 /// Rows holding an infinity or NaN (exponent 31, which this widening cannot express) and activations of 2^15 or more
@@ -21,14 +16,10 @@ namespace StarChat.Engine.Kernels;
 /// </remarks>
 internal static class InterleavedHalfDot
 {
-    private const float Rebias = 5.192297e33f;            // 2^112
-    private const float LargestActivation = 32768f;       // 2^15
-    private const int SignExponentMantissa = unchecked((int)0x8FFFFFFF);
-    private const ushort InfOrNaNDoubled = 0xF800;        // (0x7C00 << 1): the smallest |half|·2 with exponent 31
     private const int PrefetchDistance = 2048;
 
     /// <summary>True when this path runs here (AVX2).</summary>
-    public static bool IsSupported => Avx2.IsSupported;
+    public static bool IsSupported => RebiasedHalf.IsSupported;
 
     /// <summary>
     /// Writes <paramref name="x"/>·2^112 in the order the widened weights come out in (whole groups of 16; a tail
@@ -37,7 +28,7 @@ internal static class InterleavedHalfDot
     public static bool TryPrepare(ReadOnlySpan<float> x, Span<float> destination)
     {
         var largest = Vector256<float>.Zero;
-        var rebias = Vector256.Create(Rebias);
+        var rebias = Vector256.Create(RebiasedHalf.Rebias);
         int i = 0;
         for (; i + 16 <= x.Length; i += 16)
         {
@@ -50,7 +41,7 @@ internal static class InterleavedHalfDot
         }
         x[i..].CopyTo(destination[i..]);
         // Written as "not all below" so that a NaN also fails.
-        return Vector256.LessThanAll(largest, Vector256.Create(LargestActivation));
+        return Vector256.LessThanAll(largest, Vector256.Create(RebiasedHalf.LargestActivation));
     }
 
     /// <summary>Σ w·x for one row with activations from <see cref="TryPrepare"/>; false (and no sum) when the row
@@ -60,7 +51,7 @@ internal static class InterleavedHalfDot
         ref ushort pw = ref MemoryMarshal.GetReference(w);
         ref float px = ref MemoryMarshal.GetReference(prepared);
         nuint n = (nuint)w.Length, i = 0;
-        var mask = Vector256.Create(SignExponentMantissa);
+        var mask = RebiasedHalf.Mask;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<ushort> largest = default;
         for (; i + 32 <= n; i += 32)
@@ -70,33 +61,24 @@ internal static class InterleavedHalfDot
             var h0 = Vector256.LoadUnsafe(ref pw, i);
             var h1 = Vector256.LoadUnsafe(ref pw, i + 16);
             largest = Avx2.Max(largest, Avx2.Max(h0 + h0, h1 + h1));       // |h|·2: the sign shifted out
-            a0 = Vector256.MultiplyAddEstimate(Low(h0, mask), Vector256.LoadUnsafe(ref px, i), a0);
-            a1 = Vector256.MultiplyAddEstimate(High(h0, mask), Vector256.LoadUnsafe(ref px, i + 8), a1);
-            a2 = Vector256.MultiplyAddEstimate(Low(h1, mask), Vector256.LoadUnsafe(ref px, i + 16), a2);
-            a3 = Vector256.MultiplyAddEstimate(High(h1, mask), Vector256.LoadUnsafe(ref px, i + 24), a3);
+            a0 = Vector256.MultiplyAddEstimate(RebiasedHalf.Low(h0, mask), Vector256.LoadUnsafe(ref px, i), a0);
+            a1 = Vector256.MultiplyAddEstimate(RebiasedHalf.High(h0, mask), Vector256.LoadUnsafe(ref px, i + 8), a1);
+            a2 = Vector256.MultiplyAddEstimate(RebiasedHalf.Low(h1, mask), Vector256.LoadUnsafe(ref px, i + 16), a2);
+            a3 = Vector256.MultiplyAddEstimate(RebiasedHalf.High(h1, mask), Vector256.LoadUnsafe(ref px, i + 24), a3);
         }
         for (; i + 16 <= n; i += 16)
         {
             var h = Vector256.LoadUnsafe(ref pw, i);
             largest = Avx2.Max(largest, h + h);
-            a0 = Vector256.MultiplyAddEstimate(Low(h, mask), Vector256.LoadUnsafe(ref px, i), a0);
-            a1 = Vector256.MultiplyAddEstimate(High(h, mask), Vector256.LoadUnsafe(ref px, i + 8), a1);
+            a0 = Vector256.MultiplyAddEstimate(RebiasedHalf.Low(h, mask), Vector256.LoadUnsafe(ref px, i), a0);
+            a1 = Vector256.MultiplyAddEstimate(RebiasedHalf.High(h, mask), Vector256.LoadUnsafe(ref px, i + 8), a1);
         }
         sum = 0;
-        if (Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(InfOrNaNDoubled)))
+        if (Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(RebiasedHalf.InfOrNaNDoubled)))
             return false;
         sum = Vector256.Sum((a0 + a1) + (a2 + a3));
         for (; i < n; i++)
             sum += HalfWidening.HalfToSingle(Unsafe.Add(ref pw, i)) * Unsafe.Add(ref px, i);
         return true;
     }
-
-    // Halves {0–3, 8–11} / {4–7, 12–15} of h as f32·2^−112: sign to bit 31, exponent and mantissa to bits 13–27.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Low(Vector256<ushort> h, Vector256<int> mask)
-        => (Vector256.ShiftRightArithmetic(Avx2.UnpackLow(Vector256<ushort>.Zero, h).AsInt32(), 3) & mask).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> High(Vector256<ushort> h, Vector256<int> mask)
-        => (Vector256.ShiftRightArithmetic(Avx2.UnpackHigh(Vector256<ushort>.Zero, h).AsInt32(), 3) & mask).AsSingle();
 }

@@ -68,12 +68,101 @@ internal static unsafe class PanelTiles
     }
 
     /// <summary>
-    /// <c>y[t·yStride + rowOffset + r] = Σ_k x[t·n + k]·W[r, k]</c> for every token and every row of the panels.
+    /// Widens <paramref name="rows"/> (a multiple of 8) f16 rows into panels as f32·2^−112 with
+    /// <see cref="RebiasedHalf"/>'s shortcut, for activations scaled by <see cref="RebiasedHalf.TryScale"/>. False
+    /// when a weight is infinite or NaN, which the shortcut cannot express: then pack with <see cref="Pack"/>.
     /// </summary>
-    /// <remarks>Walking the inputs in L1-sized slices (as <see cref="FloatTiles"/> does) measured no faster here:
-    /// each step reads two panel vectors and six activations for 12 FMAs, which L2 keeps up with.</remarks>
-    public static void Multiply(ReadOnlySpan<float> panels, int panelCount, int n, ReadOnlySpan<float> x, int tokens,
-        Span<float> y, int yStride, int rowOffset)
+    public static bool TryPackRebiased(ReadOnlySpan<ushort> w, int rows, int n, Span<float> panels)
+    {
+        ref ushort source = ref MemoryMarshal.GetReference(w);
+        var mask = RebiasedHalf.Mask;
+        Vector256<ushort> largest = default;
+        bool finite = true;
+        fixed (float* target = panels)
+        {
+            for (int p = 0; p < rows / Rows; p++)
+            {
+                float* panel = target + (long)p * n * Rows;
+                nuint first = (nuint)(p * Rows) * (nuint)n;
+                int k = 0;
+                for (; k + 16 <= n; k += 16)
+                {
+                    nuint at = first + (nuint)k;
+                    // Low halves hold inputs k + {0–3, 8–11}, high halves k + {4–7, 12–15}: after the transpose,
+                    // vector j of each goes to its own input's place in the panel.
+                    var h0 = Vector256.LoadUnsafe(ref source, at);
+                    var h1 = Vector256.LoadUnsafe(ref source, at + (nuint)n);
+                    var h2 = Vector256.LoadUnsafe(ref source, at + 2 * (nuint)n);
+                    var h3 = Vector256.LoadUnsafe(ref source, at + 3 * (nuint)n);
+                    var h4 = Vector256.LoadUnsafe(ref source, at + 4 * (nuint)n);
+                    var h5 = Vector256.LoadUnsafe(ref source, at + 5 * (nuint)n);
+                    var h6 = Vector256.LoadUnsafe(ref source, at + 6 * (nuint)n);
+                    var h7 = Vector256.LoadUnsafe(ref source, at + 7 * (nuint)n);
+                    largest = Avx2.Max(largest, Avx2.Max(Avx2.Max(Avx2.Max(h0 + h0, h1 + h1), Avx2.Max(h2 + h2, h3 + h3)),
+                        Avx2.Max(Avx2.Max(h4 + h4, h5 + h5), Avx2.Max(h6 + h6, h7 + h7))));
+                    float* o = panel + (long)k * Rows;
+                    var r0 = RebiasedHalf.Low(h0, mask);
+                    var r1 = RebiasedHalf.Low(h1, mask);
+                    var r2 = RebiasedHalf.Low(h2, mask);
+                    var r3 = RebiasedHalf.Low(h3, mask);
+                    var r4 = RebiasedHalf.Low(h4, mask);
+                    var r5 = RebiasedHalf.Low(h5, mask);
+                    var r6 = RebiasedHalf.Low(h6, mask);
+                    var r7 = RebiasedHalf.Low(h7, mask);
+                    Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                    StoreQuads(o, r0, r1, r2, r3, r4, r5, r6, r7);
+                    r0 = RebiasedHalf.High(h0, mask);
+                    r1 = RebiasedHalf.High(h1, mask);
+                    r2 = RebiasedHalf.High(h2, mask);
+                    r3 = RebiasedHalf.High(h3, mask);
+                    r4 = RebiasedHalf.High(h4, mask);
+                    r5 = RebiasedHalf.High(h5, mask);
+                    r6 = RebiasedHalf.High(h6, mask);
+                    r7 = RebiasedHalf.High(h7, mask);
+                    Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                    StoreQuads(o + 4 * Rows, r0, r1, r2, r3, r4, r5, r6, r7);
+                }
+                for (; k < n; k++)
+                {
+                    for (int j = 0; j < Rows; j++)
+                    {
+                        ushort bits = Unsafe.Add(ref source, first + (nuint)j * (nuint)n + (nuint)k);
+                        finite &= (bits & 0x7C00) != 0x7C00;
+                        panel[(long)k * Rows + j] = RebiasedHalf.Scalar(bits);
+                    }
+                }
+            }
+        }
+        return finite && !Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(RebiasedHalf.InfOrNaNDoubled));
+    }
+
+    // Transposed vectors for inputs {0–3, 8–11} of a group of 16 (or {4–7, 12–15}, from o + 4 panel rows on).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreQuads(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2,
+        Vector256<float> r3, Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7)
+    {
+        r0.Store(o);
+        r1.Store(o + Rows);
+        r2.Store(o + 2 * Rows);
+        r3.Store(o + 3 * Rows);
+        r4.Store(o + 8 * Rows);
+        r5.Store(o + 9 * Rows);
+        r6.Store(o + 10 * Rows);
+        r7.Store(o + 11 * Rows);
+    }
+
+    /// <summary>
+    /// <c>y[t·yStride + rowOffset + r] = Σ_k x[t·xStride + k]·W[r, k]</c> for every token and every row of the panels.
+    /// </summary>
+    /// <remarks>
+    /// Tokens go six at a time; a rest of one or two borrows from the last six (7 = 4 + 3, 8 = 4 + 4): one or two
+    /// tokens alone have too few accumulator chains to keep the FMA units busy, and 128 = 21·6 + 2 run that way
+    /// measured 10 % slower. Walking the inputs in L1-sized slices measured slower here, also with the sums kept in a
+    /// block-local buffer between slices: each step reads two panel vectors and six activations for 12 FMAs, which
+    /// L2 keeps up with.
+    /// </remarks>
+    public static void Multiply(ReadOnlySpan<float> panels, int panelCount, int n, ReadOnlySpan<float> x, int xStride,
+        int tokens, Span<float> y, int yStride, int rowOffset)
     {
         fixed (float* w = panels)
         fixed (float* a = x)
@@ -81,95 +170,116 @@ internal static unsafe class PanelTiles
         {
             long panelFloats = (long)n * Rows;
             int t = 0;
-            for (; t + Tokens <= tokens; t += Tokens)
+            while (t < tokens)
             {
+                int group = GroupSize(tokens - t);
+                float* xt = a + (long)t * xStride;
                 float* yt = o + (long)t * yStride + rowOffset;
-                int p = 0;
-                for (; p + 2 <= panelCount; p += 2)
-                    Tile6x16(w + p * panelFloats, w + (p + 1) * panelFloats, a + (long)t * n, n, yt + p * Rows, yStride);
-                if (p < panelCount)
-                    Tile6x8(w + p * panelFloats, a + (long)t * n, n, yt + p * Rows, yStride);
-            }
-            for (; t < tokens; t++)
-            {
-                for (int p = 0; p < panelCount; p++)
-                    Tile1x8(w + p * panelFloats, a + (long)t * n, n, o + (long)t * yStride + rowOffset + p * Rows);
+                for (int p = 0; p < panelCount; p += 2)
+                {
+                    if (p + 1 < panelCount)
+                        TileFor<Two>(group, w + p * panelFloats, panelFloats, xt, xStride, n, yt + p * Rows, yStride);
+                    else
+                        TileFor<One>(group, w + p * panelFloats, panelFloats, xt, xStride, n, yt + p * Rows, yStride);
+                }
+                t += group;
             }
         }
     }
 
-    // Six tokens (x, x + n, …) × two panels over all n inputs; stores the 6 × 16 tile.
-    private static void Tile6x16(float* wa, float* wb, float* x, int n, float* y, int yStride)
+    private static int GroupSize(int rest) => rest switch
     {
-        float* x1 = x + n, x2 = x1 + n, x3 = x2 + n, x4 = x3 + n, x5 = x4 + n;
+        >= 9 => Tokens,
+        7 or 8 => 4,
+        _ => rest,
+    };
+
+    private static void TileFor<TPanels>(int tokens, float* w, long panelFloats, float* x, int xStride, int n,
+        float* y, int yStride) where TPanels : struct, ICount
+    {
+        switch (tokens)
+        {
+            case 6: Tile<Six, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+            case 5: Tile<Five, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+            case 4: Tile<Four, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+            case 3: Tile<Three, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+            case 2: Tile<Two, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+            default: Tile<One, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+        }
+    }
+
+    /// <summary>A count fixed by the type, so that the JIT compiles one tile per shape with the unused
+    /// accumulators gone.</summary>
+    private interface ICount
+    {
+        static abstract int Value { get; }
+    }
+
+    private struct One : ICount { public static int Value => 1; }
+    private struct Two : ICount { public static int Value => 2; }
+    private struct Three : ICount { public static int Value => 3; }
+    private struct Four : ICount { public static int Value => 4; }
+    private struct Five : ICount { public static int Value => 5; }
+    private struct Six : ICount { public static int Value => 6; }
+
+    // TTokens tokens (x, x + xStride, …) × TPanels panels (w, w + panelFloats) over all n inputs: one activation
+    // broadcast per token and input feeds an FMA per panel, into a tile of outputs held in registers (6 × 2 panels:
+    // 12 accumulators, enough independent chains to keep both FMA units busy).
+    private static void Tile<TTokens, TPanels>(float* wa, long panelFloats, float* x, int xStride, int n, float* y,
+        int yStride) where TTokens : struct, ICount where TPanels : struct, ICount
+    {
+        int tokens = TTokens.Value;
+        bool two = TPanels.Value == 2;
+        float* wb = wa + panelFloats;
+        float* x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride, x4 = x3 + xStride, x5 = x4 + xStride;
+        float* y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride, y4 = y3 + yStride, y5 = y4 + yStride;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int k = 0; k < n; k++, wa += Rows, wb += Rows)
         {
             var a = Vector256.Load(wa);
-            var b = Vector256.Load(wb);
+            var b = two ? Vector256.Load(wb) : default;
             var v = Vector256.Create(x[k]);
             c00 = Fma.MultiplyAdd(a, v, c00);
-            c01 = Fma.MultiplyAdd(b, v, c01);
-            v = Vector256.Create(x1[k]);
-            c10 = Fma.MultiplyAdd(a, v, c10);
-            c11 = Fma.MultiplyAdd(b, v, c11);
-            v = Vector256.Create(x2[k]);
-            c20 = Fma.MultiplyAdd(a, v, c20);
-            c21 = Fma.MultiplyAdd(b, v, c21);
-            v = Vector256.Create(x3[k]);
-            c30 = Fma.MultiplyAdd(a, v, c30);
-            c31 = Fma.MultiplyAdd(b, v, c31);
-            v = Vector256.Create(x4[k]);
-            c40 = Fma.MultiplyAdd(a, v, c40);
-            c41 = Fma.MultiplyAdd(b, v, c41);
-            v = Vector256.Create(x5[k]);
-            c50 = Fma.MultiplyAdd(a, v, c50);
-            c51 = Fma.MultiplyAdd(b, v, c51);
+            if (two) c01 = Fma.MultiplyAdd(b, v, c01);
+            if (tokens > 1)
+            {
+                v = Vector256.Create(x1[k]);
+                c10 = Fma.MultiplyAdd(a, v, c10);
+                if (two) c11 = Fma.MultiplyAdd(b, v, c11);
+            }
+            if (tokens > 2)
+            {
+                v = Vector256.Create(x2[k]);
+                c20 = Fma.MultiplyAdd(a, v, c20);
+                if (two) c21 = Fma.MultiplyAdd(b, v, c21);
+            }
+            if (tokens > 3)
+            {
+                v = Vector256.Create(x3[k]);
+                c30 = Fma.MultiplyAdd(a, v, c30);
+                if (two) c31 = Fma.MultiplyAdd(b, v, c31);
+            }
+            if (tokens > 4)
+            {
+                v = Vector256.Create(x4[k]);
+                c40 = Fma.MultiplyAdd(a, v, c40);
+                if (two) c41 = Fma.MultiplyAdd(b, v, c41);
+            }
+            if (tokens > 5)
+            {
+                v = Vector256.Create(x5[k]);
+                c50 = Fma.MultiplyAdd(a, v, c50);
+                if (two) c51 = Fma.MultiplyAdd(b, v, c51);
+            }
         }
-        c00.Store(y); c01.Store(y + Rows);
-        c10.Store(y + yStride); c11.Store(y + yStride + Rows);
-        c20.Store(y + 2 * yStride); c21.Store(y + 2 * yStride + Rows);
-        c30.Store(y + 3 * yStride); c31.Store(y + 3 * yStride + Rows);
-        c40.Store(y + 4 * yStride); c41.Store(y + 4 * yStride + Rows);
-        c50.Store(y + 5 * yStride); c51.Store(y + 5 * yStride + Rows);
-    }
-
-    private static void Tile6x8(float* wa, float* x, int n, float* y, int yStride)
-    {
-        float* x1 = x + n, x2 = x1 + n, x3 = x2 + n, x4 = x3 + n, x5 = x4 + n;
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
-        for (int k = 0; k < n; k++, wa += Rows)
-        {
-            var a = Vector256.Load(wa);
-            c0 = Fma.MultiplyAdd(a, Vector256.Create(x[k]), c0);
-            c1 = Fma.MultiplyAdd(a, Vector256.Create(x1[k]), c1);
-            c2 = Fma.MultiplyAdd(a, Vector256.Create(x2[k]), c2);
-            c3 = Fma.MultiplyAdd(a, Vector256.Create(x3[k]), c3);
-            c4 = Fma.MultiplyAdd(a, Vector256.Create(x4[k]), c4);
-            c5 = Fma.MultiplyAdd(a, Vector256.Create(x5[k]), c5);
-        }
-        c0.Store(y);
-        c1.Store(y + yStride);
-        c2.Store(y + 2 * yStride);
-        c3.Store(y + 3 * yStride);
-        c4.Store(y + 4 * yStride);
-        c5.Store(y + 5 * yStride);
-    }
-
-    // Left-over tokens: two chains over alternate inputs hide the FMA latency.
-    private static void Tile1x8(float* wa, float* x, int n, float* y)
-    {
-        Vector256<float> c0 = default, c1 = default;
-        int k = 0;
-        for (; k + 2 <= n; k += 2, wa += 2 * Rows)
-        {
-            c0 = Fma.MultiplyAdd(Vector256.Load(wa), Vector256.Create(x[k]), c0);
-            c1 = Fma.MultiplyAdd(Vector256.Load(wa + Rows), Vector256.Create(x[k + 1]), c1);
-        }
-        if (k < n)
-            c0 = Fma.MultiplyAdd(Vector256.Load(wa), Vector256.Create(x[k]), c0);
-        (c0 + c1).Store(y);
+        c00.Store(y);
+        if (two) c01.Store(y + Rows);
+        if (tokens > 1) { c10.Store(y1); if (two) c11.Store(y1 + Rows); }
+        if (tokens > 2) { c20.Store(y2); if (two) c21.Store(y2 + Rows); }
+        if (tokens > 3) { c30.Store(y3); if (two) c31.Store(y3 + Rows); }
+        if (tokens > 4) { c40.Store(y4); if (two) c41.Store(y4 + Rows); }
+        if (tokens > 5) { c50.Store(y5); if (two) c51.Store(y5 + Rows); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
