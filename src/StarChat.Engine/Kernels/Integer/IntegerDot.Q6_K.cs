@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,31 +19,34 @@ internal static unsafe partial class IntegerDot
         Vector128.Create((byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c),
             (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1)))];
 
-    // q = 6-bit unsigned (0…63); Σ (q − 32)·y = maddubs(q, y) − maddubs(32, y), both in int16 range (ggml's way).
+    // q = 6-bit unsigned (0…63); Σ (q − 32)·y·s = Σ q·y·s − 32·Σ_g s_g·bsum_g, the second term from Q8_K's sums of
+    // 16 quants once per block (ggml subtracts maddubs(32, y) in every chunk instead).
     private static float Q6_Kx256(byte* w, byte* a, int blocks)
     {
         var acc = Vector256<float>.Zero;
         var low4 = Vector256.Create((byte)0x0F);
-        var two = Vector256.Create((byte)3);
-        var m32 = Vector256.Create((byte)32);
+        var bits45 = Vector256.Create((byte)0x30);
         for (int i = 0; i < blocks; i++, w += Q6_KBytes, a += Q8_KBytes)
         {
+            PrefetchRowAhead(w, Q6_KBytes);
             var scales = Vector128.Load(w + Q6_KScales);
-            var sumi = Vector256<int>.Zero;
+            var offset = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(scales.AsSByte()), Vector256.Load((short*)(a + Q8_KSums)));
+            var sumi = Vector256<int>.Zero - Vector256.ShiftLeft(offset, 5);
             for (int h = 0; h < 2; h++)
             {
                 var low1 = Vector256.Load(w + 64 * h);
                 var low2 = Vector256.Load(w + 64 * h + 32);
                 var high = Vector256.Load(w + Q6_KHigh + 32 * h);
                 sbyte* y = (sbyte*)(a + Q8_KQuants + 128 * h);
-                var q0 = (low1 & low4) | Vector256.ShiftLeft(high & two, 4);
-                var q1 = (low2 & low4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 2) & two, 4);
-                var q2 = Vector256.ShiftRightLogical(low1, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 4) & two, 4);
-                var q3 = Vector256.ShiftRightLogical(low2, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(high, 6), 4);
-                sumi += Q6Chunk(q0, Vector256.Load(y), m32, scales, 4 * h);
-                sumi += Q6Chunk(q1, Vector256.Load(y + 32), m32, scales, 4 * h + 1);
-                sumi += Q6Chunk(q2, Vector256.Load(y + 64), m32, scales, 4 * h + 2);
-                sumi += Q6Chunk(q3, Vector256.Load(y + 96), m32, scales, 4 * h + 3);
+                // Shifts on 16-bit lanes: the bits they carry across bytes fall outside each mask.
+                var q0 = (low1 & low4) | (ShiftLeft16(high, 4) & bits45);
+                var q1 = (low2 & low4) | (ShiftLeft16(high, 2) & bits45);
+                var q2 = (ShiftRight16(low1, 4) & low4) | (high & bits45);
+                var q3 = (ShiftRight16(low2, 4) & low4) | (ShiftRight16(high, 2) & bits45);
+                sumi += Q6Chunk(q0, Vector256.Load(y), scales, 4 * h);
+                sumi += Q6Chunk(q1, Vector256.Load(y + 32), scales, 4 * h + 1);
+                sumi += Q6Chunk(q2, Vector256.Load(y + 64), scales, 4 * h + 2);
+                sumi += Q6Chunk(q3, Vector256.Load(y + 96), scales, 4 * h + 3);
             }
             float d = Half(w + Q6_KD) * *(float*)a;
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(d), acc);
@@ -49,10 +54,16 @@ internal static unsafe partial class IntegerDot
         return Vector256.Sum(acc);
     }
 
-    private static Vector256<int> Q6Chunk(Vector256<byte> q, Vector256<sbyte> y, Vector256<byte> m32, Vector128<byte> scales, int chunk)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ShiftLeft16(Vector256<byte> v, [ConstantExpected] byte count) => Avx2.ShiftLeftLogical(v.AsUInt16(), count).AsByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ShiftRight16(Vector256<byte> v, [ConstantExpected] byte count) => Avx2.ShiftRightLogical(v.AsUInt16(), count).AsByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6Chunk(Vector256<byte> q, Vector256<sbyte> y, Vector128<byte> scales, int chunk)
     {
-        var centred = Avx2.MultiplyAddAdjacent(q, y) - Avx2.MultiplyAddAdjacent(m32, y);
         var pair = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, s_q6ScalePairs[chunk]).AsSByte());
-        return Avx2.MultiplyAddAdjacent(centred, pair);
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, y), pair);
     }
 }
