@@ -44,8 +44,7 @@ internal static unsafe partial class IntegerDot
                 Sse.Prefetch0(w + RowPrefetchDistance);
             var packed = Vector128.Load(w + Q5_1Nibbles);
             var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed, 4)) & low4;
-            var high = Avx2.Shuffle(Vector256.Create(*(uint*)(w + Q5_1High)).AsByte(), spread);
-            var set = Vector256.Equals(high | allButBit, Vector256<byte>.AllBitsSet);
+            var set = FifthBitsSet(w + Q5_1High, spread, allButBit);
             var p = Int8Lanes.UnsignedDot(nibbles | (set & bit4), Vector256.Load((sbyte*)(a + Q8_1Quants)));
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(p), Vector256.Create(Half(w) * Half(a)), acc);
             minimums += Half(w + 2) * Half(a + 2);

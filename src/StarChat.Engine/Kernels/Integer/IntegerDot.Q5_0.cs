@@ -24,9 +24,17 @@ internal static unsafe partial class IntegerDot
     {
         var packed = Vector128.Load(block + Q5_0Nibbles);
         var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed, 4)) & Vector256.Create((byte)0x0F);
-        var high = Avx2.Shuffle(Vector256.Create(*(uint*)(block + Q5_0High)).AsByte(), spread);
-        var set = Vector256.Equals(high | allButBit, Vector256<byte>.AllBitsSet);
+        var set = FifthBitsSet(block + Q5_0High, spread, allButBit);
         return (nibbles | Vector256.AndNot(Vector256.Create((byte)0xF0), set)).AsSByte();
+    }
+
+    /// <summary>0xFF in byte j where bit j of the 32-bit word at <paramref name="qh"/> is set (Q5_0's and Q5_1's
+    /// fifth bits), else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> FifthBitsSet(byte* qh, Vector256<byte> spread, Vector256<byte> allButBit)
+    {
+        var high = Avx2.Shuffle(Vector256.Create(*(uint*)qh).AsByte(), spread);
+        return Vector256.Equals(high | allButBit, Vector256<byte>.AllBitsSet);
     }
 
     private static float Q5_0x256(byte* w, byte* a, int blocks)
