@@ -16,8 +16,6 @@ namespace StarChat.Engine.Kernels;
 /// </remarks>
 internal static class InterleavedHalfDot
 {
-    private const int PrefetchDistance = 2048;
-
     /// <summary>True when this path runs here (AVX2).</summary>
     public static bool IsSupported => RebiasedHalf.IsSupported;
 
@@ -56,8 +54,8 @@ internal static class InterleavedHalfDot
         Vector256<ushort> largest = default;
         for (; i + 32 <= n; i += 32)
         {
-            // One line per step, PrefetchDistance bytes ahead: the weights stream at the memory's pace.
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref pw, i + PrefetchDistance / sizeof(ushort))));
+            // One line per step, DecodePrefetch.Distance bytes ahead: the weights stream at the memory's pace.
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref pw, i + DecodePrefetch.Distance / sizeof(ushort))));
             var h0 = Vector256.LoadUnsafe(ref pw, i);
             var h1 = Vector256.LoadUnsafe(ref pw, i + 16);
             largest = Avx2.Max(largest, Avx2.Max(h0 + h0, h1 + h1));       // |h|·2: the sign shifted out

@@ -60,8 +60,6 @@ public static partial class VectorMath
         return sum;
     }
 
-    private const int BFloat16PrefetchDistance = 2048;
-
     internal static unsafe float DotBFloat16(KernelPath path, ReadOnlySpan<ushort> w, ReadOnlySpan<float> x)
     {
         ref ushort pw = ref MemoryMarshal.GetReference(w);
@@ -85,9 +83,9 @@ public static partial class VectorMath
             Vector256<float> a0 = default, a1 = default;
             for (; i + 32 <= n; i += 32)
             {
-                // Decoding streams the rows: one line per step, fetched BFloat16PrefetchDistance bytes ahead.
+                // Decoding streams the rows: one line per step, fetched DecodePrefetch.Distance bytes ahead.
                 if (Sse.IsSupported)
-                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref pw, i + BFloat16PrefetchDistance / sizeof(ushort))));
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref pw, i + DecodePrefetch.Distance / sizeof(ushort))));
                 a0 = Vector256.MultiplyAddEstimate(HalfWidening.BFloat16ToSingle(HalfWidening.Load8(ref pw, i)), Vector256.LoadUnsafe(ref px, i), a0);
                 a1 = Vector256.MultiplyAddEstimate(HalfWidening.BFloat16ToSingle(HalfWidening.Load8(ref pw, i + 8)), Vector256.LoadUnsafe(ref px, i + 8), a1);
                 a0 = Vector256.MultiplyAddEstimate(HalfWidening.BFloat16ToSingle(HalfWidening.Load8(ref pw, i + 16)), Vector256.LoadUnsafe(ref px, i + 16), a0);

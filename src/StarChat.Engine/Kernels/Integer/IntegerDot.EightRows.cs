@@ -96,7 +96,7 @@ internal static unsafe partial class IntegerDot
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
-            PrefetchNextGroup(next, 8 * Q4_0Bytes);
+            PrefetchLines(next, 8 * Q4_0Bytes);
             var isum = new NibbleRows(w + 2, rowBytes).Dot(a) - Vector256.Create(sums[b]);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
         }
@@ -117,7 +117,7 @@ internal static unsafe partial class IntegerDot
         byte* next = w + 8L * rowBytes;
         for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
         {
-            PrefetchNextGroup(next, 8 * Q4_0Bytes);
+            PrefetchLines(next, 8 * Q4_0Bytes);
             var q = new NibbleRows(w + 2, rowBytes);
             var scales = rows.Scales(w);
             byte* a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
@@ -143,7 +143,7 @@ internal static unsafe partial class IntegerDot
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
         {
-            PrefetchNextGroup(next, 8 * Q8_0Bytes);
+            PrefetchLines(next, 8 * Q8_0Bytes);
             var q = new Q8_0Rows(w, rowBytes);
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), rows.Scales(w) * Half(a), acc);
         }
@@ -158,7 +158,7 @@ internal static unsafe partial class IntegerDot
         var acc1 = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
         {
-            PrefetchNextGroup(next, 8 * Q8_0Bytes);
+            PrefetchLines(next, 8 * Q8_0Bytes);
             var q = new Q8_0Rows(w, rowBytes);
             var scales = rows.Scales(w);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), scales * Half(a), acc0);
@@ -229,25 +229,27 @@ internal static unsafe partial class IntegerDot
     }
 
     /// <summary>
-    /// Eight rows are eight short streams (a 2048-wide row is 18 cache lines), too short for the hardware prefetcher
-    /// to lock on, so the loads stall. The next eight rows are one contiguous region, as long as this group's blocks
-    /// together: each block step fetches its share of it (eight blocks' bytes) ahead of use.
+    /// Prefetches every cache line of <paramref name="bytes"/> (at most 320) from <paramref name="first"/> on.
+    /// The eight-row kernels fetch the next eight rows with it: eight rows are eight short streams (a 2048-wide row is
+    /// 18 cache lines), too short for the hardware prefetcher to lock on, but the next eight are one contiguous region
+    /// as long as this group's blocks together, so each block step fetches its share (eight blocks' bytes) ahead of
+    /// use. The one-row K-quant dots fetch each block <see cref="DecodePrefetch.Distance"/> ahead with it.
     /// Prefetches never fault, so running past the tensor's end is harmless.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchNextGroup(byte* next, int bytes)
+    private static void PrefetchLines(byte* first, int bytes)
     {
         // Addresses at most 64 apart from the first byte to the last touch every line in between: 144 bytes for
-        // Q4_0, 272 for Q8_0 (bytes is a constant after inlining, so the branch folds away).
-        Sse.Prefetch0(next);
-        Sse.Prefetch0(next + 64);
-        Sse.Prefetch0(next + 128);
+        // Q4_0's eight blocks, 272 for Q8_0's, 144–210 for one K-quant block (bytes is a constant after inlining, so
+        // the branches fold away).
+        Sse.Prefetch0(first);
+        Sse.Prefetch0(first + 64);
+        Sse.Prefetch0(first + 128);
         if (bytes > 192)
-        {
-            Sse.Prefetch0(next + 192);
-            Sse.Prefetch0(next + 256);
-        }
-        Sse.Prefetch0(next + bytes - 1);
+            Sse.Prefetch0(first + 192);
+        if (bytes > 256)
+            Sse.Prefetch0(first + 256);
+        Sse.Prefetch0(first + bytes - 1);
     }
 
     /// <summary>

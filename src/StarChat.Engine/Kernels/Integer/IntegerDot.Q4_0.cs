@@ -11,10 +11,15 @@ internal static unsafe partial class IntegerDot
     /// <summary>The 32 weights of a Q4_0 block as signed bytes −8…7, in element order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> Q4_0Quants(byte* block)
+        => Nibbles32(block + 2).AsSByte() - Vector256.Create((sbyte)8);
+
+    /// <summary>16 bytes of the 32-weight block layout (weight j in the low nibble of byte j, weight j + 16 in its
+    /// high nibble) as 32 unsigned bytes 0…15 in element order; Q4_0, Q4_1, Q5_0 and Q5_1 share it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Nibbles32(byte* packed)
     {
-        var packed = Vector128.Load(block + 2);
-        var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed, 4)) & Vector256.Create((byte)0x0F);
-        return nibbles.AsSByte() - Vector256.Create((sbyte)8);
+        var bytes = Vector128.Load(packed);
+        return Vector256.Create(bytes, Vector128.ShiftRightLogical(bytes, 4)) & Vector256.Create((byte)0x0F);
     }
 
     private static float Q4_0x256(byte* w, byte* a, int blocks)

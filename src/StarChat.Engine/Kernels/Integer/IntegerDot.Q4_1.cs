@@ -16,14 +16,11 @@ internal static unsafe partial class IntegerDot
     {
         var acc = Vector256<float>.Zero;
         float minimums = 0;
-        var low4 = Vector256.Create((byte)0x0F);
         for (int i = 0; i < blocks; i++, w += Q4_1Bytes, a += Q8_1Bytes)
         {
             if ((i & 1) == 0)
-                Sse.Prefetch0(w + RowPrefetchDistance);
-            var packed = Vector128.Load(w + Q4_1Nibbles);
-            var q = Vector256.Create(packed, Vector128.ShiftRightLogical(packed, 4)) & low4;
-            var p = Int8Lanes.UnsignedDot(q, Vector256.Load((sbyte*)(a + Q8_1Quants)));
+                Sse.Prefetch0(w + DecodePrefetch.Distance);
+            var p = Int8Lanes.UnsignedDot(Nibbles32(w + Q4_1Nibbles), Vector256.Load((sbyte*)(a + Q8_1Quants)));
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(p), Vector256.Create(Half(w) * Half(a)), acc);
             minimums += Half(w + 2) * Half(a + 2);
         }
@@ -36,16 +33,13 @@ internal static unsafe partial class IntegerDot
         var allButBit = s_q5AllButBit;
         var acc = Vector256<float>.Zero;
         float minimums = 0;
-        var low4 = Vector256.Create((byte)0x0F);
         var bit4 = Vector256.Create((byte)0x10);
         for (int i = 0; i < blocks; i++, w += Q5_1Bytes, a += Q8_1Bytes)
         {
             if ((i & 1) == 0)
-                Sse.Prefetch0(w + RowPrefetchDistance);
-            var packed = Vector128.Load(w + Q5_1Nibbles);
-            var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed, 4)) & low4;
+                Sse.Prefetch0(w + DecodePrefetch.Distance);
             var set = FifthBitsSet(w + Q5_1High, spread, allButBit);
-            var p = Int8Lanes.UnsignedDot(nibbles | (set & bit4), Vector256.Load((sbyte*)(a + Q8_1Quants)));
+            var p = Int8Lanes.UnsignedDot(Nibbles32(w + Q5_1Nibbles) | (set & bit4), Vector256.Load((sbyte*)(a + Q8_1Quants)));
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(p), Vector256.Create(Half(w) * Half(a)), acc);
             minimums += Half(w + 2) * Half(a + 2);
         }

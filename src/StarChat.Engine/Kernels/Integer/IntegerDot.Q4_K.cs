@@ -14,34 +14,13 @@ internal static unsafe partial class IntegerDot
     // block_q5_K: Q4_K's fields with qh[32] (bit j of byte l = fifth bit of element l of sub-block j) before the quants.
     private const int Q5_KBytes = 176, Q5_KHigh = 16, Q5_KQuants = 48;
 
-    // A row is a short stream (eight K-quant blocks for 2048 inputs) that the hardware prefetcher picks up late; each
-    // block step fetches its own bytes this far ahead, which runs on into the rows after it (they follow in memory).
-    // Measured with decoding on StarCoderBase-1B shapes: Q6_K tg +30 %.
-    private const int RowPrefetchDistance = 2048;
-
-    /// <summary>Prefetches the <paramref name="bytes"/> (at most 256) of one block <see cref="RowPrefetchDistance"/>
-    /// ahead of <paramref name="block"/>; prefetches never fault, so running past the tensor's end is harmless.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchRowAhead(byte* block, int bytes)
-    {
-        byte* ahead = block + RowPrefetchDistance;
-        // Addresses at most 64 apart from the first byte to the last touch every line in between (bytes is a
-        // constant after inlining, so the branch folds away).
-        Sse.Prefetch0(ahead);
-        Sse.Prefetch0(ahead + 64);
-        Sse.Prefetch0(ahead + 128);
-        if (bytes > 192)
-            Sse.Prefetch0(ahead + 192);
-        Sse.Prefetch0(ahead + bytes - 1);
-    }
-
     private static float Q4_Kx256(byte* w, byte* a, int blocks)
     {
         var acc = Vector256<float>.Zero;
         float minimums = 0;
         for (int i = 0; i < blocks; i++, w += Q4_KBytes, a += Q8_KBytes)
         {
-            PrefetchRowAhead(w, Q4_KBytes);
+            PrefetchLines(w + DecodePrefetch.Distance, Q4_KBytes);
             int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), out var scales);
             byte* q = w + Q4_KQuants;
             sbyte* y = (sbyte*)(a + Q8_KQuants);
@@ -70,7 +49,7 @@ internal static unsafe partial class IntegerDot
         float minimums = 0;
         for (int i = 0; i < blocks; i++, w += Q5_KBytes, a += Q8_KBytes)
         {
-            PrefetchRowAhead(w, Q5_KBytes);
+            PrefetchLines(w + DecodePrefetch.Distance, Q5_KBytes);
             int sumMins = KScalesAndMinSum(w + Q4_KScales, (short*)(a + Q8_KSums), out var scales);
             var high = Vector256.Load(w + Q5_KHigh);
             byte* q = w + Q5_KQuants;

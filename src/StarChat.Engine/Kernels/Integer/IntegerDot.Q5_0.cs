@@ -22,10 +22,8 @@ internal static unsafe partial class IntegerDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> Q5_0Quants(byte* block, Vector256<byte> spread, Vector256<byte> allButBit)
     {
-        var packed = Vector128.Load(block + Q5_0Nibbles);
-        var nibbles = Vector256.Create(packed, Vector128.ShiftRightLogical(packed, 4)) & Vector256.Create((byte)0x0F);
         var set = FifthBitsSet(block + Q5_0High, spread, allButBit);
-        return (nibbles | Vector256.AndNot(Vector256.Create((byte)0xF0), set)).AsSByte();
+        return (Nibbles32(block + Q5_0Nibbles) | Vector256.AndNot(Vector256.Create((byte)0xF0), set)).AsSByte();
     }
 
     /// <summary>0xFF in byte j where bit j of the 32-bit word at <paramref name="qh"/> is set (Q5_0's and Q5_1's
@@ -46,7 +44,7 @@ internal static unsafe partial class IntegerDot
         int i = 0;
         for (; i + 2 <= blocks; i += 2, w += 2 * Q5_0Bytes, a += 2 * Q8_0Bytes)
         {
-            Sse.Prefetch0(w + RowPrefetchDistance);
+            Sse.Prefetch0(w + DecodePrefetch.Distance);
             var p0 = Int8Lanes.SignedDot(Q5_0Quants(w, spread, allButBit), Vector256.Load((sbyte*)(a + 2)));
             var p1 = Int8Lanes.SignedDot(Q5_0Quants(w + Q5_0Bytes, spread, allButBit), Vector256.Load((sbyte*)(a + Q8_0Bytes + 2)));
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(p0), Vector256.Create(Half(w) * Half(a)), acc0);

@@ -28,7 +28,7 @@ internal static unsafe partial class IntegerDot
         var bits45 = Vector256.Create((byte)0x30);
         for (int i = 0; i < blocks; i++, w += Q6_KBytes, a += Q8_KBytes)
         {
-            PrefetchRowAhead(w, Q6_KBytes);
+            PrefetchLines(w + DecodePrefetch.Distance, Q6_KBytes);
             var scales = Vector128.Load(w + Q6_KScales);
             var offset = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(scales.AsSByte()), Vector256.Load((short*)(a + Q8_KSums)));
             var sumi = Vector256<int>.Zero - Vector256.ShiftLeft(offset, 5);
