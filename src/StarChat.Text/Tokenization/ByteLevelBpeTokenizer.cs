@@ -32,19 +32,18 @@ public sealed class ByteLevelBpeTokenizer
             vocabSize = Math.Max(vocabSize, t.Id + 1);
         }
 
-        _bpe = new BpeModel(definition.Tokens, definition.Merges, definition.IgnoreMerges, definition.UnkTokenId, definition.Origin);
+        // One string → id map serves the BPE model's construction and then, with the added tokens, TokenToId.
+        _tokenToId = BpeModel.Vocabulary(definition.Tokens);
+        _bpe = new BpeModel(_tokenToId, definition.Merges, definition.IgnoreMerges, definition.UnkTokenId, definition.Origin);
         _idToBytes = new byte[vocabSize][];
         _idToToken = new string?[vocabSize];
         _addedById = new AddedToken?[vocabSize];
-        _tokenToId = new Dictionary<string, int>(vocabSize, StringComparer.Ordinal);
         for (int id = 0; id < definition.Tokens.Count; id++)
         {
             var token = definition.Tokens[id];
             _idToToken[id] = token;
             _idToBytes[id] = token is null ? []
                 : ByteLevelAlphabet.TryDecode(token, out var bytes) ? bytes : Encoding.UTF8.GetBytes(token);
-            if (token is not null)
-                _tokenToId.TryAdd(token, id);
         }
         foreach (var t in definition.AddedTokens)
         {
