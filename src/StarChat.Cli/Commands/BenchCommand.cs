@@ -78,7 +78,7 @@ internal static class BenchCommand
                 long parameters = local.Files.Weights.Names.Sum(n => local.Files.Weights.Get(n).Shape.ElementCount);
                 string modelType = $"starcoder {Math.Round(parameters / 1e9, 1).ToString(CultureInfo.InvariantCulture)}B {local.Files.FileType}";
                 if (parse.GetValue(output) == "json")
-                    context.Out.WriteLine(CliJson.Serialize(results.Select(r => Record(r, modelType, size, parameters, path!)), indented: true));
+                    context.Out.WriteLine(BenchRecord.Serialize([.. results.Select(r => Record(r, modelType, size, parameters, path!))]));
                 else
                     Table(context, results, modelType, size, parameters);
                 return ExitCodes.Ok;
@@ -90,28 +90,28 @@ internal static class BenchCommand
         }
     }
 
-    private static object Record(ThroughputResult r, string modelType, long size, long parameters, string path) => new
+    private static BenchRecord Record(ThroughputResult r, string modelType, long size, long parameters, string path)
     {
-        build_commit = "starchat",
-        cpu_info = Environment.GetEnvironmentVariable("HOSTNAME") ?? "",
-        backends = "CPU",
-        model_filename = path,
-        model_type = modelType,
-        model_size = size,
-        model_n_params = parameters,
-        n_threads = r.Threads,
-        n_prompt = r.PromptTokens,
-        n_gen = r.GeneratedTokens,
-        kernel_path = KernelSelection.Current.ToString(),
-        // llama-bench: samples_ns are whole-run times, avg_ns/stddev_ns their mean and sample deviation; avg_ts and
-        // stddev_ts the same over each run's tokens/s.
-        avg_ns = (long)Mean(SamplesNs(r)),
-        stddev_ns = (long)StdDev(SamplesNs(r)),
-        avg_ts = r.Average,
-        stddev_ts = r.StdDev,
-        samples_ns = SamplesNs(r).Select(ns => (long)ns).ToArray(),
-        samples_ts = r.SamplesTs,
-    };
+        double[] samplesNs = SamplesNs(r);
+        return new BenchRecord(
+            BuildCommit: "starchat",
+            CpuInfo: Environment.GetEnvironmentVariable("HOSTNAME") ?? "",
+            Backends: "CPU",
+            ModelFilename: path,
+            ModelType: modelType,
+            ModelSize: size,
+            ModelNParams: parameters,
+            NThreads: r.Threads,
+            NPrompt: r.PromptTokens,
+            NGen: r.GeneratedTokens,
+            KernelPath: KernelSelection.Current.ToString(),
+            AvgNs: (long)Mean(samplesNs),
+            StddevNs: (long)StdDev(samplesNs),
+            AvgTs: r.Average,
+            StddevTs: r.StdDev,
+            SamplesNs: [.. samplesNs.Select(ns => (long)ns)],
+            SamplesTs: [.. r.SamplesTs]);
+    }
 
     private static double[] SamplesNs(ThroughputResult r)
         => [.. r.SamplesTs.Select(ts => 1e9 * (r.PromptTokens + r.GeneratedTokens) / ts)];
