@@ -200,11 +200,8 @@ public static unsafe class MatMul
                 new ReadOnlySpan<byte>(Weights + (long)start * RowBytes, rows * RowBytes), RowBytes,
                 output, Tokens, InFeatures, OutFeatures, start, rows);
             Kernel.Multiply(block);
-            if (Bias is null)
-                return;
-            var bias = new ReadOnlySpan<float>(Bias + start, rows);
-            for (int t = 0; t < Tokens; t++)
-                VectorMath.Add(Path, output.Slice(t * OutFeatures + start, rows), bias, output.Slice(t * OutFeatures + start, rows));
+            if (Bias is not null)
+                VectorMath.AddToRows(Path, output[start..], Tokens, OutFeatures, new ReadOnlySpan<float>(Bias + start, rows));
         }
     }
 }

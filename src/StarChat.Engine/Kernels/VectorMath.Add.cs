@@ -72,4 +72,49 @@ public static partial class VectorMath
         for (; i < n; i++)
             Unsafe.Add(ref pd, i) += factor * Unsafe.Add(ref px, i);
     }
+
+    /// <summary>
+    /// Adds <paramref name="values"/> to each of <paramref name="count"/> rows that start <paramref name="stride"/>
+    /// floats apart in <paramref name="rows"/> (a matmul block's bias over its tokens). Vector by vector across the
+    /// rows, so a block of 16 outputs × 128 tokens is two short loops, not 128 calls of
+    /// <see cref="Add(KernelPath, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> (those calls were 2 % of an F16 prompt).
+    /// </summary>
+    internal static void AddToRows(KernelPath path, Span<float> rows, int count, int stride, ReadOnlySpan<float> values)
+    {
+        int length = values.Length;
+        if (count <= 0 || length == 0)
+            return;
+        if ((long)(count - 1) * stride + length > rows.Length)
+            throw new ArgumentException($"{count} rows of {length} values {stride} apart do not fit in {rows.Length}", nameof(rows));
+        ref float y0 = ref MemoryMarshal.GetReference(rows);
+        ref float pv = ref MemoryMarshal.GetReference(values);
+        nuint step = (nuint)stride, n = (nuint)length, i = 0;
+        if (path == KernelPath.Vector512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref pv, i);
+                nuint at = i;
+                for (int r = 0; r < count; r++, at += step)
+                    (Vector512.LoadUnsafe(ref y0, at) + v).StoreUnsafe(ref y0, at);
+            }
+        }
+        if (path != KernelPath.Scalar)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref pv, i);
+                nuint at = i;
+                for (int r = 0; r < count; r++, at += step)
+                    (Vector256.LoadUnsafe(ref y0, at) + v).StoreUnsafe(ref y0, at);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref pv, i);
+            nuint at = i;
+            for (int r = 0; r < count; r++, at += step)
+                Unsafe.Add(ref y0, at) += v;
+        }
+    }
 }

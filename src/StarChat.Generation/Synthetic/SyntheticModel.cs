@@ -76,11 +76,17 @@ public static class SyntheticModel
     {
         if (!Presets.TryGetValue(preset, out var config))
             throw new ArgumentException($"unknown synthetic model '{preset}' (known: {string.Join(", ", Presets.Keys)})", nameof(preset));
+        Write(path, config, $"StarCoderBase {preset[10..].ToUpperInvariant()} (synthetic)", type, tokenizer, seed);
+    }
+
+    /// <summary>Writes a random model of any shape (tests use small ones; the presets are gigabytes).</summary>
+    internal static void Write(string path, GptBigCodeConfig config, string name, TensorType type, GgufTokenizerData tokenizer, int seed)
+    {
         if (!Quantize.IsSupported(type))
             throw new ArgumentException($"cannot write {TensorTypeInfo.Name(type)} weights", nameof(type));
         if (tokenizer.Tokens.Count > config.VocabSize)
-            throw new ArgumentException($"the tokenizer has {tokenizer.Tokens.Count} tokens, more than the {config.VocabSize} rows of {preset}", nameof(tokenizer));
-        GptBigCodeGgufWriter.Write(path, config, $"StarCoderBase {preset[10..].ToUpperInvariant()} (synthetic)", FileType(type), tokenizer, Tensors(config, type, seed));
+            throw new ArgumentException($"the tokenizer has {tokenizer.Tokens.Count} tokens, more than the {config.VocabSize} rows of {name}", nameof(tokenizer));
+        GptBigCodeGgufWriter.Write(path, config, name, FileType(type), tokenizer, Tensors(config, type, seed));
     }
 
     private static IEnumerable<GgufTensorSource> Tensors(GptBigCodeConfig c, TensorType type, int seed)

@@ -84,6 +84,34 @@ public class VectorMathTests
     }
 
     [Theory, MemberData(nameof(Paths))]
+    public void AddToRows_EveryLength_AddsTheValuesToEachRowAndNothingElse(KernelPath path)
+    {
+        foreach (int n in KernelTestData.Lengths())
+        {
+            // Five rows of n values inside rows of n + 3 (a block of a wider output), with guard values around.
+            const int count = 5;
+            int stride = n + 3;
+            var output = KernelTestData.Uniform(count * stride + 2, seed: n);
+            var values = KernelTestData.Uniform(n, seed: 500 + n);
+            var before = output.ToArray();
+            VectorMath.AddToRows(path, output.AsSpan(1, count * stride), count, stride, values);
+            for (int i = 0; i < output.Length; i++)
+            {
+                int inBlock = i - 1, row = inBlock / stride, column = inBlock % stride;
+                bool added = inBlock >= 0 && row < count && column < n;
+                Assert.Equal(added ? before[i] + values[column] : before[i], output[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void AddToRows_RowsPastTheSpan_Throws()
+    {
+        var output = new float[20];
+        Assert.Throws<ArgumentException>(() => VectorMath.AddToRows(KernelPath.Vector256, output, 3, 8, new float[5]));
+    }
+
+    [Theory, MemberData(nameof(Paths))]
     public void AddScaled_EveryLength_MatchesDoubleReference(KernelPath path)
     {
         foreach (int n in KernelTestData.Lengths())
