@@ -14,9 +14,9 @@ internal sealed class DequantizingMatMulKernel(TensorType type) : IMatMulKernel
 {
     public TensorType WeightType => type;
 
-    public int PreparedBytesPerToken(int inFeatures) => 0;
+    public int PreparedBytesPerToken(int inFeatures, int tokens) => 0;
 
-    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared) { }
+    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
 
     public void Multiply(in MatMulBlock block)
     {

@@ -8,9 +8,9 @@ internal sealed class F32MatMulKernel : IMatMulKernel
 {
     public TensorType WeightType => TensorType.F32;
 
-    public int PreparedBytesPerToken(int inFeatures) => 0;
+    public int PreparedBytesPerToken(int inFeatures, int tokens) => 0;
 
-    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared) { }
+    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
 
     public void Multiply(in MatMulBlock block)
     {

@@ -14,17 +14,29 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
 {
     public abstract TensorType WeightType { get; }
 
-    // The prepared form is the activations, each token's row padded by one cache line: a layer's width is a multiple
-    // of 4 KiB, so the six rows a panel tile reads at once would otherwise fall in the same L1 sets and evict each
-    // other. The last padding float records whether the row was scaled for rebiased f16 panels. Decoding reads the
-    // input directly.
-    public int PreparedBytesPerToken(int inFeatures) => PaddedLength(inFeatures) * sizeof(float);
+    // Prompts: the prepared form is the activations, each token's row padded by one cache line: a layer's width is a
+    // multiple of 4 KiB, so the six rows a panel tile reads at once would otherwise fall in the same L1 sets and evict
+    // each other. The last padding float records whether the row was scaled for rebiased f16 panels. Decoding: what
+    // the one-row dot wants (f16 on AVX2: the interleaved activations and a flag), prepared once per matmul rather
+    // than once per row block (that was 4 % of f16 decoding).
+    public int PreparedBytesPerToken(int inFeatures, int tokens)
+        => (tokens == 1 ? DecodingPreparedLength(inFeatures) : PaddedLength(inFeatures)) * sizeof(float);
 
-    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared)
+    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
     {
         var row = MemoryMarshal.Cast<byte, float>(prepared);
-        row[^1] = TryPrepareRebiased(input, row[..input.Length]) ? 1 : 0;
+        if (tokens == 1)
+            PrepareDecoding(input, row);
+        else
+            row[^1] = TryPrepareRebiased(input, row[..input.Length]) ? 1 : 0;
     }
+
+    /// <summary>Floats <see cref="PrepareDecoding"/> writes for one token of <paramref name="inFeatures"/> values
+    /// (0: decoding reads the input).</summary>
+    protected virtual int DecodingPreparedLength(int inFeatures) => 0;
+
+    /// <summary>Prepares the one token of a decoding step for <see cref="MultiplyOneToken"/>.</summary>
+    protected virtual void PrepareDecoding(ReadOnlySpan<float> input, Span<float> prepared) { }
 
     private static int PaddedLength(int inFeatures) => checked(((inFeatures + 15) & ~15) + 16);
 
@@ -50,7 +62,7 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
         int n = block.InFeatures;
         if (block.Tokens == 1)
         {
-            MultiplyOneToken(block.Path, w, n, block.Input, block.Output.Slice(block.RowStart, block.RowCount));
+            MultiplyOneToken(block.Path, w, n, block.Input, MemoryMarshal.Cast<byte, float>(block.Prepared), block.Output.Slice(block.RowStart, block.RowCount));
             return;
         }
         int panelRows = 0;
@@ -83,8 +95,9 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     /// <summary>True for bf16 bit patterns, false for f16.</summary>
     protected abstract bool IsBFloat16 { get; }
 
-    /// <summary>Decoding: <c>y[r] = Σ w[r]·x</c>, each row widened on the fly.</summary>
-    protected virtual void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>Decoding: <c>y[r] = Σ w[r]·x</c>, each row widened on the fly (<paramref name="prepared"/>: what
+    /// <see cref="PrepareDecoding"/> wrote).</summary>
+    protected virtual void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> prepared, Span<float> y)
     {
         for (int r = 0; r < y.Length; r++)
             y[r] = RowDot(path, w.Slice(r * n, n), x);
@@ -101,16 +114,24 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 
     protected override bool IsBFloat16 => false;
 
-    // On AVX2, widens with fewer instructions (InterleavedHalfDot); rows it cannot take, and other rungs, use RowDot.
-    protected override void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, Span<float> y)
+    // On AVX2, widens with fewer instructions (InterleavedHalfDot) against activations interleaved once per matmul,
+    // the last float flagging whether they fit its shortcut; rows it cannot take, and other rungs, use RowDot.
+    protected override int DecodingPreparedLength(int inFeatures) => InterleavedHalfDot.IsSupported ? inFeatures + 1 : 0;
+
+    protected override void PrepareDecoding(ReadOnlySpan<float> input, Span<float> prepared)
+    {
+        if (InterleavedHalfDot.IsSupported)
+            prepared[^1] = InterleavedHalfDot.TryPrepare(input, prepared[..input.Length]) ? 1 : 0;
+    }
+
+    protected override void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> prepared, Span<float> y)
     {
         if (path != KernelPath.Vector256 || !InterleavedHalfDot.IsSupported)
         {
-            base.MultiplyOneToken(path, w, n, x, y);
+            base.MultiplyOneToken(path, w, n, x, prepared, y);
             return;
         }
-        var prepared = KernelScratch.Floats2(n);
-        bool fast = InterleavedHalfDot.TryPrepare(x, prepared);
+        bool fast = prepared[n] == 1;
         for (int r = 0; r < y.Length; r++)
         {
             var row = w.Slice(r * n, n);

@@ -14,12 +14,13 @@ public interface IMatMulKernel
     TensorType WeightType { get; }
 
     /// <summary>Bytes of activations in this kernel's own form for one token of <paramref name="inFeatures"/>
-    /// values; 0 when it reads the f32 activations directly (and <see cref="Prepare"/> is never called).</summary>
-    int PreparedBytesPerToken(int inFeatures);
+    /// values, in a call of <paramref name="tokens"/> tokens (a kernel may prepare decoding and prompts differently);
+    /// 0 when it reads the f32 activations directly (and <see cref="Prepare"/> is never called).</summary>
+    int PreparedBytesPerToken(int inFeatures, int tokens);
 
     /// <summary>Converts one token's f32 activations into this kernel's form
-    /// (<see cref="PreparedBytesPerToken"/> bytes).</summary>
-    void Prepare(ReadOnlySpan<float> input, Span<byte> prepared);
+    /// (<see cref="PreparedBytesPerToken"/> bytes) for a call of <paramref name="tokens"/> tokens.</summary>
+    void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared);
 
     /// <summary>
     /// For every token t and every row r of the block: <c>block.Output[t·OutFeatures + RowStart + r] = Σ_i x[t, i]·W[RowStart + r, i]</c>

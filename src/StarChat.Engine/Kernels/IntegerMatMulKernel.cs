@@ -29,7 +29,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
 
     public TensorType WeightType { get; }
 
-    public int PreparedBytesPerToken(int inFeatures)
+    public int PreparedBytesPerToken(int inFeatures, int tokens)
     {
         if (inFeatures % _blockSize != 0)
             throw new ArgumentException($"{inFeatures} input features are not whole {TensorTypeInfo.Name(WeightType)} blocks of {_blockSize}", nameof(inFeatures));
@@ -37,7 +37,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
     }
 
     // The activation row, then (for the eight-row kernel) one block sum per block.
-    public void Prepare(ReadOnlySpan<float> input, Span<byte> prepared)
+    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
     {
         int blocks = input.Length / _blockSize;
         var row = prepared[..(blocks * _activationBlockBytes)];

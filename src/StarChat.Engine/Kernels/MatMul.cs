@@ -80,7 +80,7 @@ public static unsafe class MatMul
             return;
 
         int rowBytes = checked((int)weight.RowBytes);
-        int preparedPerToken = kernel.PreparedBytesPerToken(inFeatures);
+        int preparedPerToken = kernel.PreparedBytesPerToken(inFeatures, tokens);
         var prepared = preparedPerToken == 0 ? [] : KernelScratch.Bytes(checked(preparedPerToken * tokens));
         if (preparedPerToken > 0)
             PrepareAll(kernel, input, tokens, inFeatures, prepared, preparedPerToken, pool);
@@ -134,7 +134,7 @@ public static unsafe class MatMul
         if (pool is null || tokens < 4)
         {
             for (int t = 0; t < tokens; t++)
-                kernel.Prepare(input.Slice(t * inFeatures, inFeatures), prepared.Slice(t * preparedPerToken, preparedPerToken));
+                kernel.Prepare(input.Slice(t * inFeatures, inFeatures), tokens, prepared.Slice(t * preparedPerToken, preparedPerToken));
             return;
         }
         fixed (float* x = input)
@@ -147,6 +147,7 @@ public static unsafe class MatMul
                 InFeatures = inFeatures,
                 Prepared = p,
                 PreparedBytesPerToken = preparedPerToken,
+                Tokens = tokens,
             });
         }
     }
@@ -158,11 +159,12 @@ public static unsafe class MatMul
         public int InFeatures;
         public byte* Prepared;
         public int PreparedBytesPerToken;
+        public int Tokens;
 
         public readonly void Invoke(int start, int end)
         {
             for (int t = start; t < end; t++)
-                Kernel.Prepare(new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures),
+                Kernel.Prepare(new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures), Tokens,
                     new Span<byte>(Prepared + (long)t * PreparedBytesPerToken, PreparedBytesPerToken));
         }
     }

@@ -138,8 +138,8 @@ public sealed class IntegerMatMulTests : IDisposable
         Assert.Same(MatMulKernelSet.Exact, MatMulKernelSet.For(QuantizedMatMul.Exact));
         Assert.True(MatMulKernelSet.Exact.TryGet(TensorType.Q4_0, out var exact));
         Assert.True(MatMulKernelSet.Fast.TryGet(TensorType.Q4_0, out var fast));
-        Assert.Equal(0, exact.PreparedBytesPerToken(64));
-        Assert.Equal(2 * 34 + 2 * IntegerDot.EightRowBlockBytes(TensorType.Q4_0), fast.PreparedBytesPerToken(64));
+        Assert.Equal(0, exact.PreparedBytesPerToken(64, tokens: 3));
+        Assert.Equal(2 * 34 + 2 * IntegerDot.EightRowBlockBytes(TensorType.Q4_0), fast.PreparedBytesPerToken(64, tokens: 3));
         Assert.True(MatMulKernelSet.Fast.TryGet(TensorType.F16, out var f16) && f16.WeightType == TensorType.F16);
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMulKernelSet.For((QuantizedMatMul)7));
     }
