@@ -209,7 +209,7 @@ internal sealed class BpeModel
 
     /// <summary>
     /// A pair's dictionary key. A long hashes as high ^ low, so the plain (left, right) packing gives every pair with the
-    /// same left ^ right one bucket (long chains: a third of the tokenizer's load time). The high half carries
+    /// same left ^ right one bucket (long chains: first-time encoding ran at half speed). The high half carries
     /// left ^ (right · golden ratio) instead; the low half keeps right, so the key still names one pair.
     /// </summary>
     private static long Key(int left, int right) => ((long)(left ^ (int)((uint)right * 0x9E3779B1u)) << 32) | (uint)right;

@@ -23,10 +23,10 @@ internal static unsafe partial class IntegerDot
     {
         switch (type)
         {
-            case TensorType.Q4_0: Q4_0x256FourTokens(w, a, aStride, blocks, y, yStride); break;
-            case TensorType.Q8_0: Q8_0x256FourTokens(w, a, aStride, blocks, y, yStride); break;
+            case TensorType.Q4_0: SignedFourTokens<Q4_0Blocks>(w, a, aStride, blocks, y, yStride); break;
+            case TensorType.Q8_0: SignedFourTokens<Q8_0Blocks>(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q4_1: Q4_1x256FourTokens(w, a, aStride, blocks, y, yStride); break;
-            case TensorType.Q5_0: Q5_0x256FourTokens(w, a, aStride, blocks, y, yStride); break;
+            case TensorType.Q5_0: SignedFourTokens<Q5_0Blocks>(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q5_1: Q5_1x256FourTokens(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q4_K: Q4_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q6_K: Q6_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
@@ -34,37 +34,46 @@ internal static unsafe partial class IntegerDot
         }
     }
 
-    private static void Q4_0x256FourTokens(byte* w, byte* a, long aStride, int blocks, float* y, long yStride)
+    /// <summary>A block type whose weights are d·q with signed quants q, as the four-token kernel reads it.</summary>
+    private interface ISignedBlocks
     {
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        for (int i = 0; i < blocks; i++, w += Q4_0Bytes, a += Q8_0Bytes)
-        {
-            var x = Q4_0Quants(w);
-            var ax = Avx2.Abs(x);
-            float d = Half(w);
-            acc0 = SignedBlock(ax, x, d, a, acc0);
-            acc1 = SignedBlock(ax, x, d, a + aStride, acc1);
-            acc2 = SignedBlock(ax, x, d, a + 2 * aStride, acc2);
-            acc3 = SignedBlock(ax, x, d, a + 3 * aStride, acc3);
-        }
-        y[0] = Vector256.Sum(acc0);
-        y[yStride] = Vector256.Sum(acc1);
-        y[2 * yStride] = Vector256.Sum(acc2);
-        y[3 * yStride] = Vector256.Sum(acc3);
+        static abstract int Bytes { get; }
+
+        /// <summary>The block's 32 quants as signed bytes, in element order.</summary>
+        static abstract Vector256<sbyte> Quants(byte* block);
     }
 
-    private static void Q8_0x256FourTokens(byte* w, byte* a, long aStride, int blocks, float* y, long yStride)
+    private readonly struct Q8_0Blocks : ISignedBlocks
+    {
+        public static int Bytes => Q8_0Bytes;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Quants(byte* block) => Vector256.Load((sbyte*)(block + 2));
+    }
+
+    private readonly struct Q4_0Blocks : ISignedBlocks
+    {
+        public static int Bytes => Q4_0Bytes;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Quants(byte* block) => Q4_0Quants(block);
+    }
+
+    private readonly struct Q5_0Blocks : ISignedBlocks
+    {
+        public static int Bytes => Q5_0Bytes;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Quants(byte* block) => Q5_0Quants(block, s_q5SpreadBytes, s_q5AllButBit);
+    }
+
+    private static void SignedFourTokens<TBlocks>(byte* w, byte* a, long aStride, int blocks, float* y, long yStride)
+        where TBlocks : struct, ISignedBlocks
     {
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
-        for (int i = 0; i < blocks; i++, w += Q8_0Bytes, a += Q8_0Bytes)
+        for (int i = 0; i < blocks; i++, w += TBlocks.Bytes, a += Q8_0Bytes)
         {
-            var x = Vector256.Load((sbyte*)(w + 2));
+            var x = TBlocks.Quants(w);
             var ax = Avx2.Abs(x);
             float d = Half(w);
             acc0 = SignedBlock(ax, x, d, a, acc0);

@@ -57,28 +57,4 @@ internal static unsafe partial class IntegerDot
         }
         return Vector256.Sum(acc0 + acc1);
     }
-
-    private static void Q5_0x256FourTokens(byte* w, byte* a, long aStride, int blocks, float* y, long yStride)
-    {
-        var spread = s_q5SpreadBytes;
-        var allButBit = s_q5AllButBit;
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        for (int i = 0; i < blocks; i++, w += Q5_0Bytes, a += Q8_0Bytes)
-        {
-            var x = Q5_0Quants(w, spread, allButBit);
-            var ax = Avx2.Abs(x);
-            float d = Half(w);
-            acc0 = SignedBlock(ax, x, d, a, acc0);
-            acc1 = SignedBlock(ax, x, d, a + aStride, acc1);
-            acc2 = SignedBlock(ax, x, d, a + 2 * aStride, acc2);
-            acc3 = SignedBlock(ax, x, d, a + 3 * aStride, acc3);
-        }
-        y[0] = Vector256.Sum(acc0);
-        y[yStride] = Vector256.Sum(acc1);
-        y[2 * yStride] = Vector256.Sum(acc2);
-        y[3 * yStride] = Vector256.Sum(acc3);
-    }
 }
