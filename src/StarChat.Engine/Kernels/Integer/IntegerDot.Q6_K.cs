@@ -43,10 +43,10 @@ internal static unsafe partial class IntegerDot
                 var q1 = (low2 & low4) | (ShiftLeft16(high, 2) & bits45);
                 var q2 = (ShiftRight16(low1, 4) & low4) | (high & bits45);
                 var q3 = (ShiftRight16(low2, 4) & low4) | (ShiftRight16(high, 2) & bits45);
-                sumi += Q6Chunk(q0, Vector256.Load(y), scales, 4 * h);
-                sumi += Q6Chunk(q1, Vector256.Load(y + 32), scales, 4 * h + 1);
-                sumi += Q6Chunk(q2, Vector256.Load(y + 64), scales, 4 * h + 2);
-                sumi += Q6Chunk(q3, Vector256.Load(y + 96), scales, 4 * h + 3);
+                sumi += GroupPairChunk(q0, Vector256.Load(y), scales, 4 * h);
+                sumi += GroupPairChunk(q1, Vector256.Load(y + 32), scales, 4 * h + 1);
+                sumi += GroupPairChunk(q2, Vector256.Load(y + 64), scales, 4 * h + 2);
+                sumi += GroupPairChunk(q3, Vector256.Load(y + 96), scales, 4 * h + 3);
             }
             float d = Half(w + Q6_KD) * *(float*)a;
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sumi), Vector256.Create(d), acc);
@@ -60,8 +60,10 @@ internal static unsafe partial class IntegerDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> ShiftRight16(Vector256<byte> v, [ConstantExpected] byte count) => Avx2.ShiftRightLogical(v.AsUInt16(), count).AsByte();
 
+    /// <summary>32 unsigned quants against 32 activations, the two 16-weight groups of chunk <paramref name="chunk"/>
+    /// scaled by their own signed byte scales (Q6_K; Q2_K's 4-bit scales): 8 int32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q6Chunk(Vector256<byte> q, Vector256<sbyte> y, Vector128<byte> scales, int chunk)
+    private static Vector256<int> GroupPairChunk(Vector256<byte> q, Vector256<sbyte> y, Vector128<byte> scales, int chunk)
     {
         var pair = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, s_q6ScalePairs[chunk]).AsSByte());
         return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, y), pair);

@@ -14,7 +14,7 @@ internal static unsafe partial class IntegerDot
 {
     /// <summary>True when <paramref name="type"/> has a vector kernel that runs on <paramref name="path"/> here.</summary>
     public static bool HasVectorKernel(TensorType type, KernelPath path)
-        => Int8Lanes.Runs(path) && type is TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q6_K or TensorType.Q4_K or TensorType.Q5_K;
+        => Int8Lanes.Runs(path) && type is TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q2_K or TensorType.Q6_K or TensorType.Q4_K or TensorType.Q5_K;
 
     /// <summary>Σ w·a for one row of whole blocks; the lengths must match (checked by the reference path only).</summary>
     public static float Row(TensorType type, KernelPath path, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations)
@@ -36,6 +36,7 @@ internal static unsafe partial class IntegerDot
         TensorType.Q4_1 => Q4_1x256(w, a, blocks),
         TensorType.Q5_0 => Q5_0x256(w, a, blocks),
         TensorType.Q5_1 => Q5_1x256(w, a, blocks),
+        TensorType.Q2_K => Q2_Kx256(w, a, blocks),
         TensorType.Q6_K => Q6_Kx256(w, a, blocks),
         TensorType.Q4_K => Q4_Kx256(w, a, blocks),
         TensorType.Q5_K => Q5_Kx256(w, a, blocks),
