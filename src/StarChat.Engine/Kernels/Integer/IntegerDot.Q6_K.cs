@@ -64,8 +64,10 @@ internal static unsafe partial class IntegerDot
     /// scaled by their own signed byte scales (Q6_K; Q2_K's 4-bit scales): 8 int32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> GroupPairChunk(Vector256<byte> q, Vector256<sbyte> y, Vector128<byte> scales, int chunk)
-    {
-        var pair = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, s_q6ScalePairs[chunk]).AsSByte());
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, y), pair);
-    }
+        => Int8Lanes.ScaledDot(q, y, GroupPairScales(scales, chunk));
+
+    /// <summary>The scales of chunk <paramref name="chunk"/>'s two 16-weight groups, eight int16 lanes each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> GroupPairScales(Vector128<byte> scales, int chunk)
+        => Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, s_q6ScalePairs[chunk]).AsSByte());
 }
