@@ -12,7 +12,7 @@ namespace StarChat.Engine.Tests.Kernels;
 /// </summary>
 public sealed class IntegerMatMulTests : IDisposable
 {
-    private static readonly TensorType[] VectorTypes = [TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_1, TensorType.Q5_0, TensorType.Q5_1, TensorType.Q2_K, TensorType.Q6_K, TensorType.Q4_K, TensorType.Q5_K];
+    private static readonly TensorType[] VectorTypes = [TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_1, TensorType.Q5_0, TensorType.Q5_1, TensorType.Q2_K, TensorType.Q3_K, TensorType.Q6_K, TensorType.Q4_K, TensorType.Q5_K];
 
     private readonly WorkerPool _pool = new(threadCount: 3, spin: TimeSpan.FromMicroseconds(50));
 
@@ -21,7 +21,7 @@ public sealed class IntegerMatMulTests : IDisposable
     public static TheoryData<TensorType, KernelPath> TypesAndPaths()
     {
         var data = new TheoryData<TensorType, KernelPath>();
-        foreach (var type in VectorTypes.Concat([TensorType.Q3_K]))
+        foreach (var type in VectorTypes)
             foreach (var path in new[] { KernelPath.Scalar, KernelPath.Vector256, KernelPath.Vector512 })
                 data.Add(type, path);
         return data;

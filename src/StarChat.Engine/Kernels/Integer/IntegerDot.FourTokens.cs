@@ -12,7 +12,7 @@ internal static unsafe partial class IntegerDot
     /// reusing unpacked weights for four tokens is worth more than the wider vector.</summary>
     public static bool HasFourTokenKernel(TensorType type, KernelPath path)
         => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
-            && type is TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q2_K or TensorType.Q4_K or TensorType.Q6_K;
+            && type is TensorType.Q8_0 or TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q2_K or TensorType.Q3_K or TensorType.Q4_K or TensorType.Q6_K;
 
     /// <summary>
     /// One weight row against four tokens (prompt processing): each block's weights are unpacked once and used four
@@ -29,6 +29,7 @@ internal static unsafe partial class IntegerDot
             case TensorType.Q5_0: SignedFourTokens<Q5_0Blocks>(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q5_1: Q5_1x256FourTokens(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q2_K: Q2_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
+            case TensorType.Q3_K: Q3_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q4_K: Q4_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
             case TensorType.Q6_K: Q6_Kx256FourTokens(w, a, aStride, blocks, y, yStride); break;
             default: throw new NotSupportedException($"no four-token kernel for {type}");

@@ -70,10 +70,10 @@ internal static unsafe partial class IntegerDot
                 var s2 = GroupPairScales(scales, 4 * h + 2);
                 var s3 = GroupPairScales(scales, 4 * h + 3);
                 long half = Q8_KQuants + 128 * h;
-                sum0 += Q2_KHalf(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + half));
-                sum1 += Q2_KHalf(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + aStride + half));
-                sum2 += Q2_KHalf(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + 2 * aStride + half));
-                sum3 += Q2_KHalf(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + 3 * aStride + half));
+                sum0 += HalfBlockDot(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + half));
+                sum1 += HalfBlockDot(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + aStride + half));
+                sum2 += HalfBlockDot(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + 2 * aStride + half));
+                sum3 += HalfBlockDot(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(a + 3 * aStride + half));
             }
             float d = Half(w + Q2_KD), dmin = Half(w + Q2_KDMin);
             Q2_KScale(sum0, mins, d, dmin, a, ref acc0, ref min0);
@@ -87,8 +87,10 @@ internal static unsafe partial class IntegerDot
         y[3 * yStride] = Vector256.Sum(acc3) - min3;
     }
 
+    // Four chunks of 32 unsigned quants (half a K block) against 128 activations, each chunk's two groups scaled by
+    // their own scales (Q2_K, Q3_K).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q2_KHalf(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
+    private static Vector256<int> HalfBlockDot(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
         Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, sbyte* y)
         => (Int8Lanes.ScaledDot(q0, Vector256.Load(y), s0) + Int8Lanes.ScaledDot(q1, Vector256.Load(y + 32), s1))
             + (Int8Lanes.ScaledDot(q2, Vector256.Load(y + 64), s2) + Int8Lanes.ScaledDot(q3, Vector256.Load(y + 96), s3));
