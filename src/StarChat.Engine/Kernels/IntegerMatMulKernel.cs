@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StarChat.Engine.Kernels.Integer;
 using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
@@ -25,6 +26,11 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         _blockSize = TensorTypeInfo.BlockSize(weightType);
         _activationBlockBytes = TensorTypeInfo.BlockBytes(_activationType);
         _eightRowBlockBytes = IntegerDot.EightRowBlockBytes(weightType);
+        // The kernels read static tables (f16 scales, shuffle masks). Initialized before any kernel is compiled, a
+        // kernel compiled straight to optimized code (the CLI turns quick JIT off for methods with loops) bakes them
+        // in; otherwise its inner loop checks for them and the call it might make there spills every vector register.
+        RuntimeHelpers.RunClassConstructor(typeof(HalfTable).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(IntegerDot).TypeHandle);
     }
 
     public TensorType WeightType { get; }
