@@ -79,6 +79,14 @@ public sealed class LoadedModel : IDisposable
     public GptBigCodeConfig RequireConfig()
         => Config ?? throw new ModelFormatException(Path, "model", $"not a complete GPTBigCode model ({string.Join("; ", Notes)})");
 
+    /// <summary>
+    /// Starts bringing the mapped weight files into memory on a background thread, so that a model built meanwhile
+    /// (tokenizer, engine) does not fault its weights in page by page during its first forward pass (llama.cpp maps
+    /// with <c>MAP_POPULATE</c> for the same reason). Skips files larger than the memory available; stops on
+    /// <see cref="Dispose"/>.
+    /// </summary>
+    public void PrefetchWeights() => _weights.Prefetch();
+
     /// <summary>Releases the mapped files and owned memory.</summary>
     public void Dispose() => _weights.Dispose();
 }

@@ -46,6 +46,16 @@ internal sealed class ModelWeights(string origin) : IWeightSource
 
     public void Own(ByteSource source) => _sources.Add(source);
 
+    /// <summary>Starts prefetching every mapped file this source owns (<see cref="ByteSource.Prefetch"/>).</summary>
+    public void Prefetch()
+    {
+        foreach (var s in _sources)
+            s.Prefetch();
+    }
+
+    /// <summary>The mapped files' prefetches that are running or done (tests).</summary>
+    internal IEnumerable<PageToucher> Prefetches => _sources.Select(s => s.Prefetching).OfType<PageToucher>();
+
     public void Own(IDisposable disposable) => _owned.Add(disposable);
 
     /// <summary>Allocates native memory that lives as long as this source.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using StarChat.Engine.Models.GptBigCode;
 using StarChat.Formats;
@@ -60,10 +61,15 @@ public sealed class LocalModel : IDisposable
         var files = ModelFile.Open(path);
         var adapters = new List<LoraAdapter>();
         var selectable = new List<SelectableAdapter>();
+        Task<ModelTokenizer>? tokenizer = null;
         try
         {
             var config = files.RequireConfig();
-            var text = ModelTokenizer.Of(files, path);
+            if (options?.PrefetchWeights ?? true)
+                files.PrefetchWeights();
+            // The tokenizer (a GGUF vocabulary and merge table: a tenth of a second) is built on another core while
+            // this one maps the weights and builds the engine.
+            tokenizer = Task.Run(() => ModelTokenizer.Of(files, path));
             var weights = GptBigCodeWeights.Load(files.Weights, config);
             foreach (var option in options?.Adapters ?? [])
             {
@@ -82,6 +88,16 @@ public sealed class LocalModel : IDisposable
                 selectable.Add(new SelectableAdapter(name, weights.SelectableAdapterCount, option.Path, option.Scale));
             }
             var model = new GptBigCodeModel(weights, options);
+            ModelTokenizer text;
+            try
+            {
+                text = tokenizer.GetAwaiter().GetResult();
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
             if (text.Tokenizer.VocabSize > model.VocabSize)
             {
                 model.Dispose();
@@ -89,12 +105,31 @@ public sealed class LocalModel : IDisposable
             }
             return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder), adapters, selectable);
         }
-        catch
+        catch (Exception error)
         {
+            // The tokenizer reads the files: it finishes before they are released, and its error, if it has one,
+            // is the one reported (it was the first thing loaded before it moved to another core).
+            var tokenizerError = tokenizer is null ? null : Completed(tokenizer);
             foreach (var adapter in adapters)
                 adapter.Dispose();
             files.Dispose();
+            if (tokenizerError is not null && tokenizerError != error)
+                ExceptionDispatchInfo.Throw(tokenizerError);
             throw;
+        }
+    }
+
+    // Waits for the task and returns its exception, if any.
+    private static Exception? Completed(Task task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
         }
     }
 

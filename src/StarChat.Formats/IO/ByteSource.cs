@@ -83,6 +83,16 @@ internal abstract unsafe class ByteSource : IDisposable
         return start >= 0 && length >= 0 && start <= Length && length <= Length - start;
     }
 
+    /// <summary>
+    /// Starts bringing a mapped file's pages into memory on a background thread (<see cref="PageToucher"/>), unless
+    /// the file is larger than the memory this process may use; a no-op for other sources and when already started.
+    /// Stopped when the source is disposed.
+    /// </summary>
+    public virtual void Prefetch() { }
+
+    /// <summary>The running or finished prefetch, if <see cref="Prefetch"/> started one (tests).</summary>
+    internal virtual PageToucher? Prefetching => null;
+
     public void Dispose()
     {
         Dispose(true);
@@ -119,13 +129,25 @@ internal abstract unsafe class ByteSource : IDisposable
             }
         }
 
+        private PageToucher? _toucher;
+
         public override long Length => _length;
         protected override byte* Pointer => _released ? throw new ObjectDisposedException(Origin) : _pointer;
+        internal override PageToucher? Prefetching => _toucher;
+
+        public override void Prefetch()
+        {
+            // Beyond the memory there is, touching every page would only evict the first ones again.
+            if (_released || _toucher is not null || _length >= GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+                return;
+            _toucher = PageToucher.Start(_pointer, _length);
+        }
 
         protected override void Dispose(bool disposing)
         {
             if (_released) return;
             _released = true;
+            _toucher?.Stop();
             _view.SafeMemoryMappedViewHandle.ReleasePointer();
             _view.Dispose();
             _map.Dispose();

@@ -31,6 +31,13 @@ public sealed record ModelOptions
     /// dot products, as llama.cpp does) or <see cref="QuantizedMatMul.Exact"/> (dequantized f32, the reference).
     /// </summary>
     public QuantizedMatMul QuantizedMatMul { get; init; } = QuantizedMatMul.Fast;
+
+    /// <summary>
+    /// Whether loaders that map files (StarChat.Generation's LocalModel) start reading the weights into memory on a
+    /// background thread while they build the tokenizer and the engine, as llama.cpp's <c>MAP_POPULATE</c> does, so
+    /// the first forward pass does not fault them in. The engine itself ignores it.
+    /// </summary>
+    public bool PrefetchWeights { get; init; } = true;
 }
 
 /// <summary>A PEFT LoRA adapter folder to apply, and a factor on its update (on top of lora_alpha/r).</summary>
