@@ -38,6 +38,14 @@ public class BenchCommandTests
             double sd = Math.Sqrt(ts.Sum(t => (t - mean) * (t - mean)) / (ts.Length - 1));
             Assert.Equal(sd, r.GetProperty("stddev_ts").GetDouble(), 1e-9);
             Assert.InRange(r.GetProperty("avg_ns").GetInt64(), (long)ns.Average() - 1, (long)ns.Average() + 1);
+            double meanNs = ns.Average();
+            double sdNs = Math.Sqrt(ns.Sum(t => (t - meanNs) * (t - meanNs)) / (ns.Length - 1));
+            Assert.InRange(r.GetProperty("stddev_ns").GetInt64(), (long)sdNs - 1, (long)sdNs + 1);
+            Assert.Equal("CPU", r.GetProperty("backends").GetString());
+            Assert.Equal(
+                ["build_commit", "cpu_info", "backends", "model_filename", "model_type", "model_size", "model_n_params", "n_threads",
+                    "n_prompt", "n_gen", "kernel_path", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts", "samples_ns", "samples_ts"],
+                r.EnumerateObject().Select(p => p.Name));
         }
     }
 

@@ -1,6 +1,7 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace StarChat.Cli.Commands;
 
@@ -28,19 +29,50 @@ internal sealed record BenchRecord(
     long[] SamplesNs,
     double[] SamplesTs)
 {
-    /// <summary>Indented JSON of the records, written by source-generated code: reflection-based serialization costs a fresh process ~80 ms of JIT.</summary>
-    public static string Serialize(BenchRecord[] records) => JsonSerializer.Serialize(records, BenchJson.Relaxed.BenchRecordArray);
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
-[JsonSerializable(typeof(BenchRecord[]))]
-internal sealed partial class BenchJson : JsonSerializerContext
-{
-    /// <summary>As <see cref="CliJson"/> writes: non-ASCII characters of a file name kept as they are.</summary>
-    public static BenchJson Relaxed { get; } = new(new JsonSerializerOptions
+    /// <summary>
+    /// Indented JSON of the records, written field by field: the serializer, even source-generated, builds metadata
+    /// and converters for every property type at first use, ~40 ms of a fresh process's start-up for one line of output.
+    /// </summary>
+    public static string Serialize(BenchRecord[] records)
     {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    });
+        var buffer = new ArrayBufferWriter<byte>();
+        // As CliJson writes: non-ASCII characters of a file name kept as they are.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var record in records)
+                record.Write(json);
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private void Write(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteString("build_commit", BuildCommit);
+        json.WriteString("cpu_info", CpuInfo);
+        json.WriteString("backends", Backends);
+        json.WriteString("model_filename", ModelFilename);
+        json.WriteString("model_type", ModelType);
+        json.WriteNumber("model_size", ModelSize);
+        json.WriteNumber("model_n_params", ModelNParams);
+        json.WriteNumber("n_threads", NThreads);
+        json.WriteNumber("n_prompt", NPrompt);
+        json.WriteNumber("n_gen", NGen);
+        json.WriteString("kernel_path", KernelPath);
+        json.WriteNumber("avg_ns", AvgNs);
+        json.WriteNumber("stddev_ns", StddevNs);
+        json.WriteNumber("avg_ts", AvgTs);
+        json.WriteNumber("stddev_ts", StddevTs);
+        json.WriteStartArray("samples_ns");
+        foreach (long ns in SamplesNs)
+            json.WriteNumberValue(ns);
+        json.WriteEndArray();
+        json.WriteStartArray("samples_ts");
+        foreach (double ts in SamplesTs)
+            json.WriteNumberValue(ts);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
 }
