@@ -80,12 +80,13 @@ public sealed class LoadedModel : IDisposable
         => Config ?? throw new ModelFormatException(Path, "model", $"not a complete GPTBigCode model ({string.Join("; ", Notes)})");
 
     /// <summary>
-    /// Starts bringing the mapped weight files into memory on a background thread, so that a model built meanwhile
-    /// (tokenizer, engine) does not fault its weights in page by page during its first forward pass (llama.cpp maps
-    /// with <c>MAP_POPULATE</c> for the same reason). Skips files larger than the memory available; stops on
+    /// Starts bringing <paramref name="tensors"/> (those a forward pass reads whole, in its order) into memory on a
+    /// background thread, so that while the caller builds the rest (tokenizer, engine) the first forward pass stops
+    /// needing to fault its weights in page by page (llama.cpp maps with <c>MAP_POPULATE</c> for the same reason, but
+    /// before anything else and the whole file). Skipped when they are larger than the memory available; stopped on
     /// <see cref="Dispose"/>.
     /// </summary>
-    public void PrefetchWeights() => _weights.Prefetch();
+    public void PrefetchWeights(IEnumerable<TensorView> tensors) => _weights.Prefetch(tensors);
 
     /// <summary>Releases the mapped files and owned memory.</summary>
     public void Dispose() => _weights.Dispose();

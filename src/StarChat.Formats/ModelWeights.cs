@@ -46,11 +46,24 @@ internal sealed class ModelWeights(string origin) : IWeightSource
 
     public void Own(ByteSource source) => _sources.Add(source);
 
-    /// <summary>Starts prefetching every mapped file this source owns (<see cref="ByteSource.Prefetch"/>).</summary>
-    public void Prefetch()
+    /// <summary>
+    /// Starts bringing <paramref name="views"/>' bytes into memory (<see cref="ByteSource.Prefetch"/>), file by file,
+    /// in the order given; views in native memory this source built are there already.
+    /// </summary>
+    public void Prefetch(IEnumerable<TensorView> views)
     {
-        foreach (var s in _sources)
-            s.Prefetch();
+        var ranges = _sources.ToDictionary(s => s, _ => new List<(long Offset, long Length)>());
+        foreach (var view in views)
+        {
+            var source = _sources.Find(s => s.Covers(view.Address, view.ByteLength));
+            if (source is not null)
+                ranges[source].Add((source.OffsetOf(view.Address), view.ByteLength));
+        }
+        foreach (var (source, list) in ranges)
+        {
+            if (list.Count > 0)
+                source.Prefetch(list);
+        }
     }
 
     /// <summary>The mapped files' prefetches that are running or done (tests).</summary>

@@ -65,12 +65,12 @@ public sealed class LocalModel : IDisposable
         try
         {
             var config = files.RequireConfig();
-            if (options?.PrefetchWeights ?? true)
-                files.PrefetchWeights();
             // The tokenizer (a GGUF vocabulary and merge table: a tenth of a second) is built on another core while
             // this one maps the weights and builds the engine.
             tokenizer = Task.Run(() => ModelTokenizer.Of(files, path));
             var weights = GptBigCodeWeights.Load(files.Weights, config);
+            if (options?.PrefetchWeights ?? true)
+                files.PrefetchWeights(weights.StreamedTensors);
             foreach (var option in options?.Adapters ?? [])
             {
                 var adapter = LoraAdapter.Open(option.Path);

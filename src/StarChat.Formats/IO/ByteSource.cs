@@ -76,6 +76,15 @@ internal abstract unsafe class ByteSource : IDisposable
         return new UnmanagedMemoryStream(Pointer + offset, length);
     }
 
+    /// <summary>The offset of <paramref name="address"/>, which must lie inside this source.</summary>
+    public long OffsetOf(nint address)
+    {
+        long offset = (long)((byte*)address - Pointer);
+        if ((ulong)offset > (ulong)Length)
+            throw new ArgumentOutOfRangeException(nameof(address), $"0x{address:x} outside {Origin}");
+        return offset;
+    }
+
     /// <summary>True when <c>[address, address + length)</c> lies inside this source.</summary>
     public bool Covers(nint address, long length)
     {
@@ -84,11 +93,12 @@ internal abstract unsafe class ByteSource : IDisposable
     }
 
     /// <summary>
-    /// Starts bringing a mapped file's pages into memory on a background thread (<see cref="PageToucher"/>), unless
-    /// the file is larger than the memory this process may use; a no-op for other sources and when already started.
-    /// Stopped when the source is disposed.
+    /// Starts bringing the pages of <paramref name="ranges"/> (offsets into this source, read in the order given) into
+    /// memory on a background thread (<see cref="PageToucher"/>), unless they add up to more than the memory this
+    /// process may use; a no-op for sources that are not mapped files, and when already started. Stopped when the
+    /// source is disposed.
     /// </summary>
-    public virtual void Prefetch() { }
+    public virtual void Prefetch(IReadOnlyList<(long Offset, long Length)> ranges) { }
 
     /// <summary>The running or finished prefetch, if <see cref="Prefetch"/> started one (tests).</summary>
     internal virtual PageToucher? Prefetching => null;
@@ -135,12 +145,17 @@ internal abstract unsafe class ByteSource : IDisposable
         protected override byte* Pointer => _released ? throw new ObjectDisposedException(Origin) : _pointer;
         internal override PageToucher? Prefetching => _toucher;
 
-        public override void Prefetch()
+        public override void Prefetch(IReadOnlyList<(long Offset, long Length)> ranges)
         {
+            foreach (var (offset, length) in ranges)
+            {
+                if (offset < 0 || length < 0 || offset > _length - length)
+                    throw new ArgumentOutOfRangeException(nameof(ranges), $"[{offset}, +{length}) outside 0..{_length}");
+            }
             // Beyond the memory there is, touching every page would only evict the first ones again.
-            if (_released || _toucher is not null || _length >= GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+            if (_released || _toucher is not null || ranges.Sum(r => r.Length) >= GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
                 return;
-            _toucher = PageToucher.Start(_pointer, _length);
+            _toucher = PageToucher.Start(_pointer, ranges);
         }
 
         protected override void Dispose(bool disposing)

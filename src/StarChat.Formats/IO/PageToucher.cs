@@ -1,7 +1,7 @@
 namespace StarChat.Formats.IO;
 
 /// <summary>
-/// Reads one byte of every page of a mapped range on a background thread, so the kernel maps the pages (and reads
+/// Reads one byte of every page of some ranges of a mapping on a background thread, so the kernel maps the pages (and reads
 /// any that are not cached) while the caller does other work: llama.cpp gets the same from <c>MAP_POPULATE</c>, at
 /// the cost of doing it before the model is usable. A model's first forward pass otherwise takes a page fault per
 /// few pages of weights on its compute threads. <see cref="Stop"/> must be called before the range is unmapped.
@@ -12,15 +12,15 @@ internal sealed unsafe class PageToucher
     // How often the loop looks at the stop flag: every 1 MiB.
     private const int PagesPerCheck = 256;
 
-    private readonly byte* _start;
-    private readonly long _length;
+    private readonly byte* _base;
+    private readonly (long Offset, long Length)[] _ranges;
     private readonly Thread _thread;
     private volatile bool _stop;
 
-    private PageToucher(byte* start, long length)
+    private PageToucher(byte* @base, (long Offset, long Length)[] ranges)
     {
-        _start = start;
-        _length = length;
+        _base = @base;
+        _ranges = ranges;
         _thread = new Thread(Run) { IsBackground = true, Name = "StarChat page prefetch" };
     }
 
@@ -30,10 +30,10 @@ internal sealed unsafe class PageToucher
     /// <summary>True once every page has been touched or the toucher was stopped.</summary>
     public bool Finished => !_thread.IsAlive;
 
-    /// <summary>Starts touching <c>[start, start + length)</c>.</summary>
-    public static PageToucher Start(byte* start, long length)
+    /// <summary>Starts touching the pages of <paramref name="ranges"/> (offsets from <paramref name="base"/>), in order.</summary>
+    public static PageToucher Start(byte* @base, IEnumerable<(long Offset, long Length)> ranges)
     {
-        var toucher = new PageToucher(start, length);
+        var toucher = new PageToucher(@base, [.. ranges]);
         toucher._thread.Start();
         return toucher;
     }
@@ -52,12 +52,19 @@ internal sealed unsafe class PageToucher
     {
         int sum = 0;
         long pages = 0;
-        for (long offset = 0; offset < _length && !_stop; )
+        foreach (var (rangeOffset, rangeLength) in _ranges)
         {
-            long end = Math.Min(_length, offset + (long)PagesPerCheck * PageBytes);
-            for (; offset < end; offset += PageBytes, pages++)
-                sum += Volatile.Read(ref _start[offset]);
-            PagesTouched = pages;
+            // From the page the range starts in: one byte of each page maps all of it.
+            long offset = rangeOffset - rangeOffset % PageBytes, limit = rangeOffset + rangeLength;
+            while (offset < limit)
+            {
+                if (_stop)
+                    return;
+                long end = Math.Min(limit, offset + (long)PagesPerCheck * PageBytes);
+                for (; offset < end; offset += PageBytes, pages++)
+                    sum += Volatile.Read(ref _base[offset]);
+                PagesTouched = pages;
+            }
         }
         GC.KeepAlive(sum);
     }

@@ -4,7 +4,10 @@ using StarChat.Testing;
 
 namespace StarChat.Formats.Tests.IO;
 
-/// <summary>Prefetching a mapped file: every page touched and resident, nothing touched after the file is released.</summary>
+/// <summary>
+/// Prefetching ranges of a mapped file: their pages touched and mapped, the rest of the file not, nothing touched after
+/// the file is released.
+/// </summary>
 public sealed class PageToucherTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("starchat-prefetch-").FullName;
@@ -12,7 +15,7 @@ public sealed class PageToucherTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void Prefetch_MappedFile_TouchesEveryPageAndMapsThem()
+    public void Prefetch_WholeFile_TouchesEveryPageAndMapsThem()
     {
         var bytes = new byte[8 * 1024 * 1024 + 123];
         new Random(7).NextBytes(bytes);
@@ -20,7 +23,7 @@ public sealed class PageToucherTests : IDisposable
         File.WriteAllBytes(path, bytes);
 
         using var source = ByteSource.OpenFile(path);
-        source.Prefetch();
+        source.Prefetch([(0, bytes.Length)]);
         var toucher = Assert.IsType<PageToucher>(source.Prefetching);
         Assert.True(toucher.Wait(TimeSpan.FromSeconds(60)), "prefetch did not finish");
 
@@ -35,6 +38,38 @@ public sealed class PageToucherTests : IDisposable
     }
 
     [Fact]
+    public void Prefetch_TwoRanges_MapsThoseAndLeavesTheRestOfTheFile()
+    {
+        string path = Path.Combine(_folder, "tensors.bin");
+        File.WriteAllBytes(path, new byte[32 * 1024 * 1024]);
+        const int MiB = 1024 * 1024;
+
+        using var source = ByteSource.OpenFile(path);
+        // A range that starts mid-page is touched from the start of its page.
+        source.Prefetch([(20 * MiB, 2 * MiB), (3 * MiB + 100, MiB)]);
+        var toucher = Assert.IsType<PageToucher>(source.Prefetching);
+        Assert.True(toucher.Wait(TimeSpan.FromSeconds(60)), "prefetch did not finish");
+
+        Assert.Equal(512 + 257, toucher.PagesTouched);
+        if (OperatingSystem.IsLinux())
+        {
+            // Each fault maps the pages around it too (fault-around, 64 KiB by default): a little past each range.
+            long residentKiB = MappingResidentKiB(path);
+            Assert.InRange(residentKiB, 3 * 1024, 3 * 1024 + 512);
+        }
+    }
+
+    [Fact]
+    public void Prefetch_RangeOutsideTheFile_Throws()
+    {
+        string path = Path.Combine(_folder, "small.bin");
+        File.WriteAllBytes(path, new byte[10000]);
+        using var source = ByteSource.OpenFile(path);
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.Prefetch([(8192, 4096)]));
+        Assert.Null(source.Prefetching);
+    }
+
+    [Fact]
     public void Dispose_WhilePrefetching_StopsTheToucherBeforeUnmapping()
     {
         string path = Path.Combine(_folder, "large.bin");
@@ -42,7 +77,7 @@ public sealed class PageToucherTests : IDisposable
             stream.SetLength(512L * 1024 * 1024);   // sparse: pages of zeros, cheap to map, long to walk
 
         var source = ByteSource.OpenFile(path);
-        source.Prefetch();
+        source.Prefetch([(0, source.Length)]);
         var toucher = Assert.IsType<PageToucher>(source.Prefetching);
         source.Dispose();   // a toucher still reading the unmapped range would crash the test host
 
@@ -54,18 +89,26 @@ public sealed class PageToucherTests : IDisposable
     public void Prefetch_CopiedBytes_IsANoOp()
     {
         using var source = ByteSource.FromBytes(new byte[10000], "copy");
-        source.Prefetch();
+        source.Prefetch([(0, 10000)]);
         Assert.Null(source.Prefetching);
     }
 
     [Fact]
-    public void PrefetchWeights_GgufFixture_PrefetchesTheMappedFile()
+    public void PrefetchWeights_GgufFixture_TouchesTheTensorsPages()
     {
         using var model = ModelFile.Open(SharedPaths.Fixtures("gguf", "tiny-starchat.q8_0.gguf"));
-        model.PrefetchWeights();
+        var tensors = new[] { "transformer.h.1.mlp.c_fc.weight", "transformer.h.0.attn.c_attn.weight" }.Select(model.Weights.Get).ToList();
+        model.PrefetchWeights(tensors);
+
         var toucher = Assert.Single(model.WeightSource.Prefetches);
         Assert.True(toucher.Wait(TimeSpan.FromSeconds(60)));
-        Assert.Equal((new FileInfo(model.WeightFiles[0]).Length + 4095) / 4096, toucher.PagesTouched);
+        long pages = 0;
+        foreach (var t in tensors)
+        {
+            long start = (long)t.Address / 4096, end = ((long)t.Address + t.ByteLength + 4095) / 4096;
+            pages += end - start;
+        }
+        Assert.Equal(pages, toucher.PagesTouched);
     }
 
     // Rss of the mapping of `path` in /proc/self/smaps, in KiB.

@@ -33,9 +33,10 @@ public sealed record ModelOptions
     public QuantizedMatMul QuantizedMatMul { get; init; } = QuantizedMatMul.Fast;
 
     /// <summary>
-    /// Whether loaders that map files (StarChat.Generation's LocalModel) start reading the weights into memory on a
-    /// background thread while they build the tokenizer and the engine, as llama.cpp's <c>MAP_POPULATE</c> does, so
-    /// the first forward pass does not fault them in. The engine itself ignores it.
+    /// Whether loaders that map files (StarChat.Generation's LocalModel) start reading the weights every forward pass
+    /// reads whole (<see cref="GptBigCodeWeights.StreamedTensors"/>) into memory on a background thread while they
+    /// build the tokenizer and the engine, so the first pass does not fault them in (llama.cpp maps the whole file
+    /// with <c>MAP_POPULATE</c>). The engine itself ignores it.
     /// </summary>
     public bool PrefetchWeights { get; init; } = true;
 }

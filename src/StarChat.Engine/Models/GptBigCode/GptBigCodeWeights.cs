@@ -45,6 +45,25 @@ public sealed class GptBigCodeWeights
     public TensorView OutputHead { get; }
 
     /// <summary>
+    /// The tensors every forward pass reads whole, in the order it reads them: each layer's four matrices, then the
+    /// output head. What is worth bringing into memory before the first pass; the embeddings are read a row per token.
+    /// </summary>
+    public IEnumerable<TensorView> StreamedTensors
+    {
+        get
+        {
+            foreach (var layer in Layers)
+            {
+                yield return layer.QkvWeight;
+                yield return layer.AttentionOutputWeight;
+                yield return layer.UpWeight;
+                yield return layer.DownWeight;
+            }
+            yield return OutputHead;
+        }
+    }
+
+    /// <summary>
     /// How many LoRA adapters a sequence may choose from (<see cref="WithSelectableAdapter"/>); adapter ids are
     /// 1 .. this count, 0 means none.
     /// </summary>
