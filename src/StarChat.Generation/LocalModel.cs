@@ -88,22 +88,18 @@ public sealed class LocalModel : IDisposable
                 selectable.Add(new SelectableAdapter(name, weights.SelectableAdapterCount, option.Path, option.Scale));
             }
             var model = new GptBigCodeModel(weights, options);
-            ModelTokenizer text;
             try
             {
-                text = tokenizer.GetAwaiter().GetResult();
+                var text = tokenizer.GetAwaiter().GetResult();
+                if (text.Tokenizer.VocabSize > model.VocabSize)
+                    throw new ModelFormatException(path, "vocabulary", $"the tokenizer has {text.Tokenizer.VocabSize} tokens but the model only {model.VocabSize} embeddings");
+                return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder), adapters, selectable);
             }
             catch
             {
                 model.Dispose();
                 throw;
             }
-            if (text.Tokenizer.VocabSize > model.VocabSize)
-            {
-                model.Dispose();
-                throw new ModelFormatException(path, "vocabulary", $"the tokenizer has {text.Tokenizer.VocabSize} tokens but the model only {model.VocabSize} embeddings");
-            }
-            return new LocalModel(files, model, text, EndOfText(path, text, files.IsFolder), adapters, selectable);
         }
         catch (Exception error)
         {

@@ -63,17 +63,21 @@ internal abstract unsafe class ByteSource : IDisposable
     /// <summary>The bytes <c>[offset, offset + length)</c>; the caller has checked the range.</summary>
     public ReadOnlySpan<byte> Span(long offset, int length)
     {
-        if (length < 0 || (ulong)offset > (ulong)Length || (ulong)length > (ulong)(Length - offset))
-            throw new ArgumentOutOfRangeException(nameof(length), $"[{offset}, +{length}) outside 0..{Length}");
+        CheckRange(offset, length, nameof(length));
         return new ReadOnlySpan<byte>(Pointer + offset, length);
     }
 
     /// <summary>A read-only stream over <c>[offset, offset + length)</c>; the caller has checked the range.</summary>
     public Stream Stream(long offset, long length)
     {
-        if (length < 0 || (ulong)offset > (ulong)Length || (ulong)length > (ulong)(Length - offset))
-            throw new ArgumentOutOfRangeException(nameof(length), $"[{offset}, +{length}) outside 0..{Length}");
+        CheckRange(offset, length, nameof(length));
         return new UnmanagedMemoryStream(Pointer + offset, length);
+    }
+
+    private void CheckRange(long offset, long length, string parameter)
+    {
+        if (length < 0 || (ulong)offset > (ulong)Length || (ulong)length > (ulong)(Length - offset))
+            throw new ArgumentOutOfRangeException(parameter, $"[{offset}, +{length}) outside 0..{Length}");
     }
 
     /// <summary>The offset of <paramref name="address"/>, which must lie inside this source.</summary>
@@ -98,7 +102,15 @@ internal abstract unsafe class ByteSource : IDisposable
     /// process may use; a no-op for sources that are not mapped files, and when already started. Stopped when the
     /// source is disposed.
     /// </summary>
-    public virtual void Prefetch(IReadOnlyList<(long Offset, long Length)> ranges) { }
+    public void Prefetch(IReadOnlyList<(long Offset, long Length)> ranges)
+    {
+        foreach (var (offset, length) in ranges)
+            CheckRange(offset, length, nameof(ranges));
+        StartPrefetch(ranges);
+    }
+
+    /// <summary><see cref="Prefetch"/> for ranges already checked.</summary>
+    protected virtual void StartPrefetch(IReadOnlyList<(long Offset, long Length)> ranges) { }
 
     /// <summary>The running or finished prefetch, if <see cref="Prefetch"/> started one (tests).</summary>
     internal virtual PageToucher? Prefetching => null;
@@ -145,13 +157,8 @@ internal abstract unsafe class ByteSource : IDisposable
         protected override byte* Pointer => _released ? throw new ObjectDisposedException(Origin) : _pointer;
         internal override PageToucher? Prefetching => _toucher;
 
-        public override void Prefetch(IReadOnlyList<(long Offset, long Length)> ranges)
+        protected override void StartPrefetch(IReadOnlyList<(long Offset, long Length)> ranges)
         {
-            foreach (var (offset, length) in ranges)
-            {
-                if (offset < 0 || length < 0 || offset > _length - length)
-                    throw new ArgumentOutOfRangeException(nameof(ranges), $"[{offset}, +{length}) outside 0..{_length}");
-            }
             // Beyond the memory there is, touching every page would only evict the first ones again.
             if (_released || _toucher is not null || ranges.Sum(r => r.Length) >= GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
                 return;
