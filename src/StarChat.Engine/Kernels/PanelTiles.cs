@@ -72,6 +72,12 @@ internal static unsafe class PanelTiles
     /// <see cref="RebiasedHalf"/>'s shortcut, for activations scaled by <see cref="RebiasedHalf.TryScale"/>. False
     /// when a weight is infinite or NaN, which the shortcut cannot express: then pack with <see cref="Pack"/>.
     /// </summary>
+    /// <remarks>
+    /// Sixteen inputs of eight rows at a time: the rows' pairs of consecutive halves are transposed as 32-bit lanes
+    /// (vector i then holds inputs 2i and 2i + 1 of all eight rows) and only then widened, each pair vector into two
+    /// panel vectors — a third fewer instructions than widening each row and transposing the floats (the pack was
+    /// 6.9 % of an F16 pp128 profile, 5.4 % this way).
+    /// </remarks>
     public static bool TryPackRebiased(ReadOnlySpan<ushort> w, int rows, int n, Span<float> panels)
     {
         ref ushort source = ref MemoryMarshal.GetReference(w);
@@ -88,8 +94,6 @@ internal static unsafe class PanelTiles
                 for (; k + 16 <= n; k += 16)
                 {
                     nuint at = first + (nuint)k;
-                    // Low halves hold inputs k + {0–3, 8–11}, high halves k + {4–7, 12–15}: after the transpose,
-                    // vector j of each goes to its own input's place in the panel.
                     var h0 = Vector256.LoadUnsafe(ref source, at);
                     var h1 = Vector256.LoadUnsafe(ref source, at + (nuint)n);
                     var h2 = Vector256.LoadUnsafe(ref source, at + 2 * (nuint)n);
@@ -100,27 +104,24 @@ internal static unsafe class PanelTiles
                     var h7 = Vector256.LoadUnsafe(ref source, at + 7 * (nuint)n);
                     largest = Avx2.Max(largest, Avx2.Max(Avx2.Max(Avx2.Max(h0 + h0, h1 + h1), Avx2.Max(h2 + h2, h3 + h3)),
                         Avx2.Max(Avx2.Max(h4 + h4, h5 + h5), Avx2.Max(h6 + h6, h7 + h7))));
+                    var r0 = h0.AsSingle();
+                    var r1 = h1.AsSingle();
+                    var r2 = h2.AsSingle();
+                    var r3 = h3.AsSingle();
+                    var r4 = h4.AsSingle();
+                    var r5 = h5.AsSingle();
+                    var r6 = h6.AsSingle();
+                    var r7 = h7.AsSingle();
+                    Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
                     float* o = panel + (long)k * Rows;
-                    var r0 = RebiasedHalf.Low(h0, mask);
-                    var r1 = RebiasedHalf.Low(h1, mask);
-                    var r2 = RebiasedHalf.Low(h2, mask);
-                    var r3 = RebiasedHalf.Low(h3, mask);
-                    var r4 = RebiasedHalf.Low(h4, mask);
-                    var r5 = RebiasedHalf.Low(h5, mask);
-                    var r6 = RebiasedHalf.Low(h6, mask);
-                    var r7 = RebiasedHalf.Low(h7, mask);
-                    Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-                    StoreQuads(o, r0, r1, r2, r3, r4, r5, r6, r7);
-                    r0 = RebiasedHalf.High(h0, mask);
-                    r1 = RebiasedHalf.High(h1, mask);
-                    r2 = RebiasedHalf.High(h2, mask);
-                    r3 = RebiasedHalf.High(h3, mask);
-                    r4 = RebiasedHalf.High(h4, mask);
-                    r5 = RebiasedHalf.High(h5, mask);
-                    r6 = RebiasedHalf.High(h6, mask);
-                    r7 = RebiasedHalf.High(h7, mask);
-                    Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-                    StoreQuads(o + 4 * Rows, r0, r1, r2, r3, r4, r5, r6, r7);
+                    StorePairs(o, r0, mask);
+                    StorePairs(o + 2 * Rows, r1, mask);
+                    StorePairs(o + 4 * Rows, r2, mask);
+                    StorePairs(o + 6 * Rows, r3, mask);
+                    StorePairs(o + 8 * Rows, r4, mask);
+                    StorePairs(o + 10 * Rows, r5, mask);
+                    StorePairs(o + 12 * Rows, r6, mask);
+                    StorePairs(o + 14 * Rows, r7, mask);
                 }
                 for (; k < n; k++)
                 {
@@ -136,19 +137,13 @@ internal static unsafe class PanelTiles
         return finite && !Vector256.GreaterThanOrEqualAny(largest, Vector256.Create(RebiasedHalf.InfOrNaNDoubled));
     }
 
-    // Transposed vectors for inputs {0–3, 8–11} of a group of 16 (or {4–7, 12–15}, from o + 4 panel rows on).
+    // Transposed pairs (inputs 2i and 2i + 1 of the eight rows) into the panel rows of those two inputs.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreQuads(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2,
-        Vector256<float> r3, Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7)
+    private static void StorePairs(float* o, Vector256<float> pairs, Vector256<int> mask)
     {
-        r0.Store(o);
-        r1.Store(o + Rows);
-        r2.Store(o + 2 * Rows);
-        r3.Store(o + 3 * Rows);
-        r4.Store(o + 8 * Rows);
-        r5.Store(o + 9 * Rows);
-        r6.Store(o + 10 * Rows);
-        r7.Store(o + 11 * Rows);
+        var (first, second) = RebiasedHalf.Pairs(pairs.AsInt32(), mask);
+        first.Store(o);
+        second.Store(o + Rows);
     }
 
     /// <summary>

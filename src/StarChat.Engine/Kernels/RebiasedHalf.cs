@@ -6,10 +6,10 @@ namespace StarChat.Engine.Kernels;
 
 /// <summary>
 /// The AVX2 shortcut for widening f16 weights that the decoding dot (<see cref="InterleavedHalfDot"/>) and the prompt
-/// panels (<see cref="PanelTiles.TryPackRebiased"/>) share: 16 halves are widened by interleaving them with zero words
-/// (<c>vpunpck*wd</c> puts each half in the top of a 32-bit lane), an arithmetic shift that lands sign, exponent and
-/// mantissa in f32's fields at once, and a mask — 3 instructions per 8 values against 11 for
-/// <see cref="HalfWidening.Half256"/>. That f32 is the weight times 2^−112 (its exponent is still biased for f16), so
+/// panels (<see cref="PanelTiles.TryPackRebiased"/>) share: each half is put in the top of a 32-bit lane (by
+/// interleaving with zero words, <c>vpunpck*wd</c>, or for <see cref="Pairs"/> a shift), then an arithmetic shift
+/// lands sign, exponent and mantissa in f32's fields at once, and a mask clears the rest — 3 instructions per 8 values
+/// against 11 for <see cref="HalfWidening.Half256"/>. That f32 is the weight times 2^−112 (its exponent is still biased for f16), so
 /// the activations carry the 2^112 instead (<see cref="TryScale"/>); every product w·x is then the same f32 product as
 /// with the exact widening (scaling by a power of two is exact while |x| &lt; 2^15 keeps x·2^112 finite).
 /// </summary>
@@ -29,7 +29,9 @@ internal static class RebiasedHalf
     /// <summary>0x7C00 doubled: a half whose doubled bits reach it (the sign shifted out) has exponent 31.</summary>
     public const ushort InfOrNaNDoubled = 0xF800;
 
-    private const int SignExponentMantissa = unchecked((int)0x8FFFFFFF);
+    // Bit 31 (sign) and 13–27 (exponent and mantissa) once the half sits in the top 16 bits and is shifted right by 3;
+    // bits 0–12 are cleared too, for Pairs, whose other half lands there.
+    private const int SignExponentMantissa = unchecked((int)0x8FFFE000);
 
     /// <summary>True when this path runs here (AVX2).</summary>
     public static bool IsSupported => Avx2.IsSupported;
@@ -46,6 +48,16 @@ internal static class RebiasedHalf
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> High(Vector256<ushort> h, Vector256<int> mask)
         => (Vector256.ShiftRightArithmetic(Avx2.UnpackHigh(Vector256<ushort>.Zero, h).AsInt32(), 3) & mask).AsSingle();
+
+    /// <summary>
+    /// Eight pairs of consecutive halves (each 32-bit lane holds two: the first in the low word) as f32·2^−112: the
+    /// first halves, then the second halves — 5 instructions per 16 values, where the interleave takes 6 (used by
+    /// the prompt panels, which transpose the pairs first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> First, Vector256<float> Second) Pairs(Vector256<int> pairs, Vector256<int> mask)
+        => ((Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(pairs, 16), 3) & mask).AsSingle(),
+            (Vector256.ShiftRightArithmetic(pairs, 3) & mask).AsSingle());
 
     /// <summary>One half as f32·2^−112, for tails.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
