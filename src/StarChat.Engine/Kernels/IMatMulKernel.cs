@@ -6,7 +6,7 @@ namespace StarChat.Engine.Kernels;
 /// The inner loops of <see cref="MatMul"/> for one weight type. F32, F16 and BF16 are built in; quantized types plug in
 /// through <see cref="MatMulKernels.Register"/>. <see cref="MatMul"/> validates shapes, converts the activations once
 /// per call with <see cref="Prepare"/> (e.g. to Q8 blocks), splits the output rows into blocks across threads, calls
-/// <see cref="Multiply"/> on each block and adds the bias; a kernel only computes dot products.
+/// <see cref="Multiply"/> on each block and adds the bias (unless the kernel does, <see cref="AddsBias"/>).
 /// </summary>
 public interface IMatMulKernel
 {
@@ -24,7 +24,12 @@ public interface IMatMulKernel
 
     /// <summary>
     /// For every token t and every row r of the block: <c>block.Output[t·OutFeatures + RowStart + r] = Σ_i x[t, i]·W[RowStart + r, i]</c>
-    /// (no bias). Called concurrently for disjoint row blocks; must not write anything else.
+    /// (plus <c>block.Bias[r]</c> when <see cref="AddsBias"/>). Called concurrently for disjoint row blocks; must not
+    /// write anything else.
     /// </summary>
     void Multiply(in MatMulBlock block);
+
+    /// <summary>True when <see cref="Multiply"/> adds <see cref="MatMulBlock.Bias"/> itself (e.g. by starting its
+    /// sums from it), so that <see cref="MatMul"/> does not add it in a second pass over the outputs.</summary>
+    bool AddsBias => false;
 }

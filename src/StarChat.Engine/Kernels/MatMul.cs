@@ -196,14 +196,15 @@ public static unsafe class MatMul
         {
             int rows = end - start;
             var output = new Span<float>(Output, Tokens * OutFeatures);
+            var bias = Bias is null ? default : new ReadOnlySpan<float>(Bias + start, rows);
             var block = new MatMulBlock(Path,
                 new ReadOnlySpan<float>(Input, Tokens * InFeatures),
                 new ReadOnlySpan<byte>(Prepared, PreparedLength), PreparedBytesPerToken,
                 new ReadOnlySpan<byte>(Weights + (long)start * RowBytes, rows * RowBytes), RowBytes,
-                output, Tokens, InFeatures, OutFeatures, start, rows);
+                output, Tokens, InFeatures, OutFeatures, start, rows, bias);
             Kernel.Multiply(block);
-            if (Bias is not null)
-                VectorMath.AddToRows(Path, output[start..], Tokens, OutFeatures, new ReadOnlySpan<float>(Bias + start, rows));
+            if (Bias is not null && !Kernel.AddsBias)
+                VectorMath.AddToRows(Path, output[start..], Tokens, OutFeatures, bias);
         }
     }
 }

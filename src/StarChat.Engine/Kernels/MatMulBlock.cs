@@ -9,7 +9,7 @@ public readonly ref struct MatMulBlock
     /// <summary>Creates a block description. <see cref="MatMul"/> builds these; kernels only read them.</summary>
     public MatMulBlock(KernelPath path, ReadOnlySpan<float> input, ReadOnlySpan<byte> prepared, int preparedBytesPerToken,
         ReadOnlySpan<byte> weights, int rowBytes, Span<float> output, int tokens, int inFeatures, int outFeatures,
-        int rowStart, int rowCount)
+        int rowStart, int rowCount, ReadOnlySpan<float> bias = default)
     {
         Path = path;
         Input = input;
@@ -23,6 +23,7 @@ public readonly ref struct MatMulBlock
         OutFeatures = outFeatures;
         RowStart = rowStart;
         RowCount = rowCount;
+        Bias = bias;
     }
 
     /// <summary>The SIMD rung to use (normally <see cref="KernelSelection.Current"/>; tests pin others).</summary>
@@ -60,4 +61,8 @@ public readonly ref struct MatMulBlock
 
     /// <summary>Number of weight rows in the block.</summary>
     public int RowCount { get; }
+
+    /// <summary>The bias of the block's rows (<see cref="RowCount"/> values), empty when there is none; kernels whose
+    /// <see cref="IMatMulKernel.AddsBias"/> is true add it, the others leave it to <see cref="MatMul"/>.</summary>
+    public ReadOnlySpan<float> Bias { get; }
 }

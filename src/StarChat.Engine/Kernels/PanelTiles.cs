@@ -147,7 +147,8 @@ internal static unsafe class PanelTiles
     }
 
     /// <summary>
-    /// <c>y[t·yStride + rowOffset + r] = Σ_k x[t·xStride + k]·W[r, k]</c> for every token and every row of the panels.
+    /// <c>y[t·yStride + rowOffset + r] = bias[r] + Σ_k x[t·xStride + k]·W[r, k]</c> for every token and every row of the
+    /// panels (<paramref name="bias"/>: empty, or a value per row).
     /// </summary>
     /// <remarks>
     /// Tokens go six at a time; a rest of one or two borrows from the last six (7 = 4 + 3, 8 = 4 + 4): one or two
@@ -157,11 +158,12 @@ internal static unsafe class PanelTiles
     /// L2 keeps up with.
     /// </remarks>
     public static void Multiply(ReadOnlySpan<float> panels, int panelCount, int n, ReadOnlySpan<float> x, int xStride,
-        int tokens, Span<float> y, int yStride, int rowOffset)
+        int tokens, Span<float> y, int yStride, int rowOffset, ReadOnlySpan<float> bias)
     {
         fixed (float* w = panels)
         fixed (float* a = x)
         fixed (float* o = y)
+        fixed (float* b = bias)
         {
             long panelFloats = (long)n * Rows;
             int t = 0;
@@ -172,10 +174,11 @@ internal static unsafe class PanelTiles
                 float* yt = o + (long)t * yStride + rowOffset;
                 for (int p = 0; p < panelCount; p += 2)
                 {
+                    float* pb = b is null ? null : b + p * Rows;
                     if (p + 1 < panelCount)
-                        TileFor<Two>(group, w + p * panelFloats, panelFloats, xt, xStride, n, yt + p * Rows, yStride);
+                        TileFor<Two>(group, w + p * panelFloats, panelFloats, xt, xStride, n, yt + p * Rows, yStride, pb);
                     else
-                        TileFor<One>(group, w + p * panelFloats, panelFloats, xt, xStride, n, yt + p * Rows, yStride);
+                        TileFor<One>(group, w + p * panelFloats, panelFloats, xt, xStride, n, yt + p * Rows, yStride, pb);
                 }
                 t += group;
             }
@@ -190,16 +193,16 @@ internal static unsafe class PanelTiles
     };
 
     private static void TileFor<TPanels>(int tokens, float* w, long panelFloats, float* x, int xStride, int n,
-        float* y, int yStride) where TPanels : struct, ICount
+        float* y, int yStride, float* bias) where TPanels : struct, ICount
     {
         switch (tokens)
         {
-            case 6: Tile<Six, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
-            case 5: Tile<Five, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
-            case 4: Tile<Four, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
-            case 3: Tile<Three, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
-            case 2: Tile<Two, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
-            default: Tile<One, TPanels>(w, panelFloats, x, xStride, n, y, yStride); break;
+            case 6: Tile<Six, TPanels>(w, panelFloats, x, xStride, n, y, yStride, bias); break;
+            case 5: Tile<Five, TPanels>(w, panelFloats, x, xStride, n, y, yStride, bias); break;
+            case 4: Tile<Four, TPanels>(w, panelFloats, x, xStride, n, y, yStride, bias); break;
+            case 3: Tile<Three, TPanels>(w, panelFloats, x, xStride, n, y, yStride, bias); break;
+            case 2: Tile<Two, TPanels>(w, panelFloats, x, xStride, n, y, yStride, bias); break;
+            default: Tile<One, TPanels>(w, panelFloats, x, xStride, n, y, yStride, bias); break;
         }
     }
 
@@ -219,17 +222,19 @@ internal static unsafe class PanelTiles
 
     // TTokens tokens (x, x + xStride, …) × TPanels panels (w, w + panelFloats) over all n inputs: one activation
     // broadcast per token and input feeds an FMA per panel, into a tile of outputs held in registers (6 × 2 panels:
-    // 12 accumulators, enough independent chains to keep both FMA units busy).
+    // 12 accumulators, enough independent chains to keep both FMA units busy), which start from the bias (null: 0).
     private static void Tile<TTokens, TPanels>(float* wa, long panelFloats, float* x, int xStride, int n, float* y,
-        int yStride) where TTokens : struct, ICount where TPanels : struct, ICount
+        int yStride, float* bias) where TTokens : struct, ICount where TPanels : struct, ICount
     {
         int tokens = TTokens.Value;
         bool two = TPanels.Value == 2;
         float* wb = wa + panelFloats;
         float* x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride, x4 = x3 + xStride, x5 = x4 + xStride;
         float* y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride, y4 = y3 + yStride, y5 = y4 + yStride;
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        var ba = bias is null ? default : Vector256.Load(bias);
+        var bb = bias is null || !two ? default : Vector256.Load(bias + Rows);
+        Vector256<float> c00 = ba, c01 = bb, c10 = ba, c11 = bb, c20 = ba, c21 = bb;
+        Vector256<float> c30 = ba, c31 = bb, c40 = ba, c41 = bb, c50 = ba, c51 = bb;
         for (int k = 0; k < n; k++, wa += Rows, wb += Rows)
         {
             var a = Vector256.Load(wa);
