@@ -81,7 +81,8 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
             if (TryPackPanels(w[..(panelRows * n)], panelRows, n, block, panels))
             {
                 PanelTiles.Multiply(panels, panelRows / PanelTiles.Rows, n, MemoryMarshal.Cast<byte, float>(block.Prepared),
-                    block.PreparedBytesPerToken / sizeof(float), block.Tokens, block.Output, block.OutFeatures, block.RowStart, PanelBias(block, panelRows));
+                    block.PreparedBytesPerToken / sizeof(float), block.Tokens, block.Output, block.OutFeatures, block.RowStart,
+                    PanelBias(block, panelRows));
             }
             else
             {
@@ -98,7 +99,10 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
         FloatTiles.Multiply(block.Path, widened, rest, block.Input, block.Tokens, n,
             block.Output, block.OutFeatures, block.RowStart + panelRows);
         if (!block.Bias.IsEmpty)
-            VectorMath.AddToRows(block.Path, block.Output[(block.RowStart + panelRows)..], block.Tokens, block.OutFeatures, block.Bias[panelRows..]);
+        {
+            VectorMath.AddToRows(block.Path, block.Output[(block.RowStart + panelRows)..], block.Tokens, block.OutFeatures,
+                block.Bias[panelRows..]);
+        }
     }
 
     private static ReadOnlySpan<float> PanelBias(in MatMulBlock block, int panelRows)

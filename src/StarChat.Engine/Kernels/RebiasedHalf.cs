@@ -8,10 +8,11 @@ namespace StarChat.Engine.Kernels;
 /// The AVX2 shortcut for widening f16 weights that the decoding dot (<see cref="InterleavedHalfDot"/>) and the prompt
 /// panels (<see cref="PanelTiles.TryPackRebiased"/>) share: each half is put in the top of a 32-bit lane (by
 /// interleaving with zero words, <c>vpunpck*wd</c>, or for <see cref="Pairs"/> a shift), then an arithmetic shift
-/// lands sign, exponent and mantissa in f32's fields at once, and a mask clears the rest — 3 instructions per 8 values
-/// against 11 for <see cref="HalfWidening.Half256"/>. That f32 is the weight times 2^−112 (its exponent is still biased for f16), so
-/// the activations carry the 2^112 instead (<see cref="TryScale"/>); every product w·x is then the same f32 product as
-/// with the exact widening (scaling by a power of two is exact while |x| &lt; 2^15 keeps x·2^112 finite).
+/// lands sign, exponent and mantissa in f32's fields at once, and a mask clears the rest — 3 instructions per 8
+/// values against 11 for <see cref="HalfWidening.Half256"/>. That f32 is the weight times 2^−112 (its exponent is
+/// still biased for f16), so the activations carry the 2^112 instead (<see cref="TryScale"/>); every product w·x is
+/// then the same f32 product as with the exact widening (scaling by a power of two is exact while |x| &lt; 2^15
+/// keeps x·2^112 finite).
 /// </summary>
 /// <remarks>
 /// The interleave works inside 128-bit lanes, so <see cref="Low"/> and <see cref="High"/> hold elements {0–3, 8–11}
