@@ -50,6 +50,20 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void Bench_Bandwidth_PrintsTheCeilingAndTheShareOfIt_JsonStaysLlamaBenchs()
+    {
+        var table = CliRunner.Run("bench", "--model", Model, "-p", "0", "-n", "2", "-r", "1", "-t", "1", "--bandwidth");
+        Assert.True(table.ExitCode == 0, table.Err);
+        Assert.Matches(@"memory: [0-9.]+ GB/s reading the [0-9.]+ GB of weights a generated token reads with 1 thread, so at most [0-9.]+ t/s; tg2 ran at [0-9]+ % of that", table.Out);
+
+        var json = CliRunner.Run("bench", "--model", Model, "-p", "0", "-n", "2", "-r", "1", "-t", "2", "-o", "json", "--bandwidth");
+        Assert.True(json.ExitCode == 0, json.Err);
+        using var doc = JsonDocument.Parse(json.Out);
+        Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Contains("with 2 threads, so at most", json.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_Table_ShowsBothTestsAndTheModel()
     {
         var result = CliRunner.Run("bench", "--model", Model, "-p", "3", "-n", "2", "-r", "1", "-t", "1");

@@ -33,9 +33,10 @@ internal static class BenchCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer for the synthetic model (default: the StarCoder vocabulary in ../shared)" };
         var kv = new Option<string>("--kv-cache") { Description = "f32 or f16", DefaultValueFactory = _ => "f32" };
         var exact = SamplingCliOptions.ExactOption();
+        var bandwidth = new Option<bool>("--bandwidth") { Description = "Also read the weights a generated token reads, as fast as the threads can, and print the tokens/s that rate allows (the memory-bandwidth ceiling of tg)" };
         var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) tokens/s, like llama-bench.")
         {
-            model, prompt, generate, threads, reps, output, synthetic, type, write, tokenizer, kv, exact,
+            model, prompt, generate, threads, reps, output, synthetic, type, write, tokenizer, kv, exact, bandwidth,
         };
         command.SetAction(parse =>
         {
@@ -77,10 +78,18 @@ internal static class BenchCommand
                 long size = local.Files.WeightFiles.Sum(f => new FileInfo(f).Length);
                 long parameters = local.Files.Weights.Names.Sum(n => local.Files.Weights.Get(n).Shape.ElementCount);
                 string modelType = $"starcoder {Math.Round(parameters / 1e9, 1).ToString(CultureInfo.InvariantCulture)}B {local.Files.FileType}";
-                if (parse.GetValue(output) == "json")
+                bool json = parse.GetValue(output) == "json";
+                if (json)
                     context.Out.WriteLine(BenchRecord.Serialize([.. results.Select(r => Record(r, modelType, size, parameters, path!))]));
                 else
                     Table(context, results, modelType, size, parameters);
+                if (parse.GetValue(bandwidth))
+                {
+                    // After the tests, so that they run as llama-bench's do; on standard error with -o json, whose
+                    // standard output stays llama-bench's records.
+                    var ceiling = MemoryBandwidth.Measure([.. local.Model.Weights.StreamedTensors], threadCount);
+                    (json ? context.Err : context.Out).WriteLine(BandwidthLine(ceiling, results.Find(r => r.GeneratedTokens > 0)));
+                }
                 return ExitCodes.Ok;
             }
             finally
@@ -88,6 +97,14 @@ internal static class BenchCommand
                 if (temporary is not null) File.Delete(temporary);
             }
         }
+    }
+
+    private static string BandwidthLine(BandwidthResult ceiling, ThroughputResult? generation)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"memory: {ceiling.BytesPerSecond / 1e9:F1} GB/s reading the {ceiling.BytesPerPass / 1e9:F2} GB of weights a generated token reads with {ceiling.Threads} thread{(ceiling.Threads == 1 ? "" : "s")}, so at most {ceiling.TokensPerSecondBound:F2} t/s");
+        return generation is null ? line
+            : line + string.Create(CultureInfo.InvariantCulture, $"; {generation.Name} ran at {100 * generation.Average / ceiling.TokensPerSecondBound:F0} % of that");
     }
 
     private static BenchRecord Record(ThroughputResult r, string modelType, long size, long parameters, string path)
