@@ -8,7 +8,8 @@
 # files are written once to $WORK (starchat bench --synthetic starcoder-1b --type T --write FILE).
 # Each round runs llama-bench then starchat bench on each file (alternating, so both see the same machine load);
 # the table shows medians over rounds of each tool's mean t/s (llama-bench's avg_ts), their ratio, peak resident
-# memory and the wall time of a load-only run (one prompt token).
+# memory and the wall time of a load-only run (one prompt token), then each tool's generation speed as a share of
+# the memory-bandwidth ceiling (starchat bench --bandwidth: the weights a token reads, read with no arithmetic).
 #
 # Environment: THREADS (2), PROMPT (128), GEN (32), REPS per run (3), ROUNDS (3), WORK (/tmp/starchat-compare),
 # STARCHAT (the repository's ./starchat launcher).
@@ -53,6 +54,9 @@ for ((round = 1; round <= rounds; round++)); do
             "$llama_bench" -m "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
         /usr/bin/time -f '%M %e' -o "$work/runs/starchat-load-$i-$round.time" \
             "$starchat" bench --model "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
+        # The memory-bandwidth ceiling of generation: the same weights read with no arithmetic.
+        "$starchat" bench --model "$m" -t "$threads" -p 0 -n 0 -r 1 --bandwidth 2>/dev/null \
+            | grep '^memory:' > "$work/runs/ceiling-$i-$round.txt" || true
     done
 done
 
@@ -78,7 +82,7 @@ def test_name(rec):
 print(f"llama.cpp {commit or '(version unknown)'} vs starchat, {threads} threads, medians of {rounds} rounds\n")
 print(f"| model | test | llama.cpp t/s | starchat t/s | ratio |")
 print(f"|---|---|---:|---:|---:|")
-memory = []
+memory, ceiling = [], []
 for i, m in enumerate(models):
     name = os.path.basename(m)
     per_tool = {}
@@ -98,8 +102,25 @@ for i, m in enumerate(models):
         load = statistics.median(time_file(f"{tool}-load-{i}-{r}.time")[1] for r in range(1, rounds + 1))
         row += [rss, load]
     memory.append(row)
+    gen = [t for t in per_tool["llama"] if t.startswith("tg")]
+    ceilings = []
+    for r in range(1, rounds + 1):
+        with open(os.path.join(runs, f"ceiling-{i}-{r}.txt")) as f:
+            words = f.read().split()
+        if words:
+            ceilings.append((float(words[words.index("GB/s") - 1]), float(words[words.index("reading") + 2]), float(words[words.index("most") + 1])))
+    if ceilings and gen:
+        rate, size, bound = (statistics.median(c[k] for c in ceilings) for k in range(3))
+        ceiling.append((name, size, rate, bound, gen[0], per_tool["llama"][gen[0]] / bound, per_tool["starchat"].get(gen[0], float("nan")) / bound))
 print("\n| model | llama.cpp peak RSS MiB | llama.cpp load-only run s | starchat peak RSS MiB | starchat load-only run s |")
 print("|---|---:|---:|---:|---:|")
 for name, lr, ll, sr, sl in memory:
     print(f"| {name} | {lr:.0f} | {ll:.2f} | {sr:.0f} | {sl:.2f} |")
+if ceiling:
+    print("\nGeneration against the memory-bandwidth ceiling (`starchat bench --bandwidth`: the weights a token reads, read")
+    print("with the same threads and no arithmetic):\n")
+    print("| model | weights per token GB | read GB/s | ceiling t/s | test | llama.cpp share | starchat share |")
+    print("|---|---:|---:|---:|---|---:|---:|")
+    for name, size, rate, bound, test, theirs, ours in ceiling:
+        print(f"| {name} | {size:.2f} | {rate:.1f} | {bound:.2f} | {test} | {theirs:.0%} | {ours:.0%} |")
 PY
