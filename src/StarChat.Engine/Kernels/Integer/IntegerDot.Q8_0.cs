@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StarChat.Engine.Kernels.Integer;
 
@@ -12,9 +13,11 @@ internal static unsafe partial class IntegerDot
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         int i = 0;
-        // Two independent chains hide the FMA latency.
+        // Two independent chains hide the FMA latency. Decoding streams the rows through here: a line (two blocks) per
+        // step is fetched DecodePrefetch.Distance ahead.
         for (; i + 2 <= blocks; i += 2, w += 2 * Q8_0Bytes, a += 2 * Q8_0Bytes)
         {
+            Sse.Prefetch0(w + DecodePrefetch.Distance);
             var p0 = Int8Lanes.SignedDot(Vector256.Load((sbyte*)(w + 2)), Vector256.Load((sbyte*)(a + 2)));
             var p1 = Int8Lanes.SignedDot(Vector256.Load((sbyte*)(w + Q8_0Bytes + 2)), Vector256.Load((sbyte*)(a + Q8_0Bytes + 2)));
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(p0), Vector256.Create(Half(w) * Half(a)), acc0);
@@ -35,6 +38,7 @@ internal static unsafe partial class IntegerDot
         int i = 0;
         for (; i + 2 <= blocks; i += 2, w += 2 * Q8_0Bytes, a += 2 * Q8_0Bytes)
         {
+            Sse.Prefetch0(w + DecodePrefetch.Distance);
             var x = Vector512.Create(Vector256.Load((sbyte*)(w + 2)), Vector256.Load((sbyte*)(w + Q8_0Bytes + 2)));
             var y = Vector512.Create(Vector256.Load((sbyte*)(a + 2)), Vector256.Load((sbyte*)(a + Q8_0Bytes + 2)));
             var scale = Vector512.Create(Vector256.Create(Half(w) * Half(a)), Vector256.Create(Half(w + Q8_0Bytes) * Half(a + Q8_0Bytes)));
