@@ -29,7 +29,7 @@ internal static unsafe partial class IntegerDot
     /// one-row dot has more to unpack per byte and decodes faster eight rows at a time (26.5 against 20.0 t/s).</remarks>
     public static bool HasEightRowKernel(TensorType type, KernelPath path, int tokens)
         => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
-            && (type is TensorType.Q4_0 || (type is TensorType.Q8_0 && tokens > 1)
+            && (type is TensorType.Q4_0 || (type is TensorType.Q8_0 && tokens > 1) || (type is TensorType.Q4_1 && tokens == 1)
                 || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
@@ -70,6 +70,10 @@ internal static unsafe partial class IntegerDot
                     Q4_0EightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
                 for (; t < tokens; t++)
                     Q4_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                break;
+            case TensorType.Q4_1:
+                for (; t < tokens; t++)
+                    Q4_1EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
                 break;
             case TensorType.Q8_0:
                 for (; t + 2 <= tokens; t += 2)
@@ -137,6 +141,23 @@ internal static unsafe partial class IntegerDot
         acc1.Store(y + yStride);
         acc2.Store(y + 2 * yStride);
         acc3.Store(y + 3 * yStride);
+    }
+
+    // Q4_1 against Q8_1 activations: d·d_a·Σq·q_a + m·s, with s = d_a·Σq_a stored in the activation block.
+    private static void Q4_1EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        byte* next = w + 8L * rowBytes;
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q4_1Bytes, a += Q8_1Bytes, next += 8 * Q4_1Bytes)
+        {
+            PrefetchLines(next, 8 * Q4_1Bytes);
+            // NibbleRows.Dot reads the quants 2 bytes into what it is given; Q8_1's start 4 bytes in.
+            var isum = new NibbleRows(w + Q4_1Nibbles, rowBytes).Dot(a + Q8_1Quants - 2);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
+            acc = Vector256.FusedMultiplyAdd(rows.Scales(w + 2), Vector256.Create(Half(a + 2)), acc);
+        }
+        acc.Store(y);
     }
 
     private static void Q8_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
