@@ -1,5 +1,6 @@
 using System.Globalization;
 using StarChat.Formats.IO;
+using StarChat.Formats.Tests.Support;
 using StarChat.Testing;
 
 namespace StarChat.Formats.Tests.IO;
@@ -10,17 +11,16 @@ namespace StarChat.Formats.Tests.IO;
 /// </summary>
 public sealed class PageToucherTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("starchat-prefetch-").FullName;
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Prefetch_WholeFile_TouchesEveryPageAndMapsThem()
     {
         var bytes = new byte[8 * 1024 * 1024 + 123];
         new Random(7).NextBytes(bytes);
-        string path = Path.Combine(_folder, "weights.bin");
-        File.WriteAllBytes(path, bytes);
+        string path = _temp.File("weights.bin", bytes);
 
         using var source = ByteSource.OpenFile(path);
         source.Prefetch([(0, bytes.Length)]);
@@ -40,8 +40,7 @@ public sealed class PageToucherTests : IDisposable
     [Fact]
     public void Prefetch_TwoRanges_MapsThoseAndLeavesTheRestOfTheFile()
     {
-        string path = Path.Combine(_folder, "tensors.bin");
-        File.WriteAllBytes(path, new byte[32 * 1024 * 1024]);
+        string path = _temp.File("tensors.bin", new byte[32 * 1024 * 1024]);
         const int MiB = 1024 * 1024;
 
         using var source = ByteSource.OpenFile(path);
@@ -62,8 +61,7 @@ public sealed class PageToucherTests : IDisposable
     [Fact]
     public void Prefetch_RangeOutsideTheFile_Throws()
     {
-        string path = Path.Combine(_folder, "small.bin");
-        File.WriteAllBytes(path, new byte[10000]);
+        string path = _temp.File("small.bin", new byte[10000]);
         using var source = ByteSource.OpenFile(path);
         Assert.Throws<ArgumentOutOfRangeException>(() => source.Prefetch([(8192, 4096)]));
         Assert.Null(source.Prefetching);
@@ -72,7 +70,7 @@ public sealed class PageToucherTests : IDisposable
     [Fact]
     public void Dispose_WhilePrefetching_StopsTheToucherBeforeUnmapping()
     {
-        string path = Path.Combine(_folder, "large.bin");
+        string path = Path.Combine(_temp.Path, "large.bin");
         using (var stream = File.Create(path))
             stream.SetLength(512L * 1024 * 1024);   // sparse: pages of zeros, cheap to map, long to walk
 
