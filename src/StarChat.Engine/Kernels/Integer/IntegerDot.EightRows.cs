@@ -27,15 +27,17 @@ internal static unsafe partial class IntegerDot
     /// keep up with memory there. So does Q8_0's: its eight rows, 2 KiB apart, read slower than one row at a time
     /// fetched 2 KiB ahead (tg32 13.1 → 14.2 t/s on StarCoderBase-1B shapes, 4 alternating rounds), while Q4_0's
     /// one-row dot has more to unpack per byte and decodes faster eight rows at a time (26.5 against 20.0 t/s), and so
-    /// does Q4_1's (20.3 against 18.2 t/s; its prompts keep the four-token kernel).</remarks>
+    /// do Q4_1's (20.3 against 18.2 t/s), Q5_0's (24.9 against 21.5) and Q5_1's (17.2 against 15.8); their prompts keep
+    /// the four-token kernels.</remarks>
     public static bool HasEightRowKernel(TensorType type, KernelPath path, int tokens)
         => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
-            && (type is TensorType.Q4_0 || (type is TensorType.Q8_0 && tokens > 1) || (type is TensorType.Q4_1 && tokens == 1)
+            && (type is TensorType.Q4_0 || (type is TensorType.Q8_0 && tokens > 1)
+                || (tokens == 1 && type is TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1)
                 || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
-    /// row (Q4_0: one int32, 8·Σq of the block).</summary>
-    public static int EightRowBlockBytes(TensorType type) => type == TensorType.Q4_0 ? sizeof(int) : 0;
+    /// row (Q4_0 and Q5_0: one int32, 8·Σq of the block).</summary>
+    public static int EightRowBlockBytes(TensorType type) => type is TensorType.Q4_0 or TensorType.Q5_0 ? sizeof(int) : 0;
 
     /// <summary>Writes 8·Σq of each Q8_0 activation block (<paramref name="blocks"/> blocks at <paramref name="activations"/>) to <paramref name="sums"/>.</summary>
     public static void PrepareBlockSums(byte* activations, int blocks, int* sums)
@@ -75,6 +77,14 @@ internal static unsafe partial class IntegerDot
             case TensorType.Q4_1:
                 for (; t < tokens; t++)
                     Q4_1EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                break;
+            case TensorType.Q5_0:
+                for (; t < tokens; t++)
+                    Q5_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                break;
+            case TensorType.Q5_1:
+                for (; t < tokens; t++)
+                    Q5_1EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
                 break;
             case TensorType.Q8_0:
                 for (; t + 2 <= tokens; t += 2)
@@ -338,6 +348,42 @@ internal static unsafe partial class IntegerDot
             High3 |= FifthBit(h3, lowBit + 1);
         }
 
+        /// <summary>Q5_0 and Q5_1: the nibbles with their fifth bits from <paramref name="highWords"/>, whose lane r is
+        /// row r's 32-bit word (bit j for weight j; values 0…31).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public NibbleRows(byte* quants, Vector256<int> highWords, int rowBytes) : this(quants, rowBytes)
+        {
+            // Group g's low values are weights 4g…4g+3: bits 0–3 or 4–7 of the word's byte g/2; its high values
+            // (16 + 4g…) the same bits of byte 2 + g/2. Each byte is copied over its lane, then byte k keeps bit k of
+            // the low or the high half.
+            var words = highWords.AsByte();
+            var lowBits = Vector256.Create(0x08040201u).AsByte();
+            var highBits = Vector256.Create(0x80402010u).AsByte();
+            var byte0 = Avx2.Shuffle(words, LaneByte(0));
+            var byte1 = Avx2.Shuffle(words, LaneByte(1));
+            var byte2 = Avx2.Shuffle(words, LaneByte(2));
+            var byte3 = Avx2.Shuffle(words, LaneByte(3));
+            Low0 |= BitSet(byte0, lowBits);
+            Low1 |= BitSet(byte0, highBits);
+            Low2 |= BitSet(byte1, lowBits);
+            Low3 |= BitSet(byte1, highBits);
+            High0 |= BitSet(byte2, lowBits);
+            High1 |= BitSet(byte2, highBits);
+            High2 |= BitSet(byte3, lowBits);
+            High3 |= BitSet(byte3, highBits);
+        }
+
+        // vpshufb indices copying byte `index` of each 32-bit lane over the lane.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<byte> LaneByte(int index)
+            => (Vector256.Create(0x04040404_00000000UL, 0x0C0C0C0C_08080808UL, 0x04040404_00000000UL, 0x0C0C0C0C_08080808UL)
+                + Vector256.Create((ulong)(0x01010101_01010101UL * (uint)index))).AsByte();
+
+        // 16 where the byte has its bit of `bits` set, else 0.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<byte> BitSet(Vector256<byte> bytes, Vector256<byte> bits)
+            => Vector256.Equals(bytes & bits, bits) & Vector256.Create((byte)0x10);
+
         // Bit `bit` of each byte moved to bit 4 (16-bit shifts: after the mask no bit crosses into the next byte).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<byte> FifthBit(Vector256<byte> bits, int bit)
@@ -350,6 +396,17 @@ internal static unsafe partial class IntegerDot
         {
             int* y = (int*)(activation + 2);
             return Avx2.MultiplyAddAdjacent(LowSum(y) + HighSum(y + 4), Vector256<short>.One);
+        }
+
+        /// <summary>Σ q·y over a block of five-bit values (Q5_0, Q5_1) for the eight rows, y the block's 32 activations
+        /// from <paramref name="activation"/> + 2 on.</summary>
+        /// <remarks>Four products of at most 31·127·2 fit an int16, eight do not: the low and the high values are
+        /// widened apart.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Vector256<int> FiveBitDot(byte* activation)
+        {
+            int* y = (int*)(activation + 2);
+            return Avx2.MultiplyAddAdjacent(LowSum(y), Vector256<short>.One) + Avx2.MultiplyAddAdjacent(HighSum(y + 4), Vector256<short>.One);
         }
 
         /// <summary>Σ low nibble·y over the 16 weights, as int16 pair sums (at most 4·2·15·127 each).</summary>
@@ -369,6 +426,16 @@ internal static unsafe partial class IntegerDot
     private readonly struct EightRowAddressing(int rowBytes)
     {
         private readonly long _rowBytes = rowBytes;
+
+        /// <summary>The eight rows' 32-bit words at <paramref name="at"/> in row 0 (the same offset in the others), one per lane.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<int> Words(byte* at)
+        {
+            byte* at4 = at + 4 * _rowBytes;
+            return Vector256.Create(
+                *(int*)at, *(int*)(at + _rowBytes), *(int*)(at + 2 * _rowBytes), *(int*)(at + 3 * _rowBytes),
+                *(int*)at4, *(int*)(at4 + _rowBytes), *(int*)(at4 + 2 * _rowBytes), *(int*)(at4 + 3 * _rowBytes));
+        }
 
         /// <summary>The eight rows' f16 scales (at <paramref name="block"/> in row 0, same offset in the others) as f32.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
