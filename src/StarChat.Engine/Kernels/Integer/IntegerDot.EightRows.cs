@@ -116,7 +116,7 @@ internal static unsafe partial class IntegerDot
         {
             PrefetchLines(next, 8 * Q4_0Bytes);
             var isum = new NibbleRows(w + 2, rowBytes).Dot(a) - Vector256.Create(sums[b]);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.RebiasedPairs(w).First * HalfRebiased(a), acc);
         }
         acc.Store(y);
     }
@@ -137,16 +137,16 @@ internal static unsafe partial class IntegerDot
         {
             PrefetchLines(next, 8 * Q4_0Bytes);
             var q = new NibbleRows(w + 2, rowBytes);
-            var scales = rows.Scales(w);
+            var scales = rows.RebiasedPairs(w).First;
             byte* a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
             var s0 = q.Dot(a) - Vector256.Create(sums0[b]);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), scales * Half(a), acc0);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), scales * HalfRebiased(a), acc0);
             var s1 = q.Dot(a1) - Vector256.Create(sums1[b]);
-            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s1), scales * Half(a1), acc1);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s1), scales * HalfRebiased(a1), acc1);
             var s2 = q.Dot(a2) - Vector256.Create(sums2[b]);
-            acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s2), scales * Half(a2), acc2);
+            acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s2), scales * HalfRebiased(a2), acc2);
             var s3 = q.Dot(a3) - Vector256.Create(sums3[b]);
-            acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s3), scales * Half(a3), acc3);
+            acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s3), scales * HalfRebiased(a3), acc3);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
@@ -165,8 +165,9 @@ internal static unsafe partial class IntegerDot
             PrefetchLines(next, 8 * Q4_1Bytes);
             // NibbleRows.Dot reads the quants 2 bytes into what it is given; Q8_1's start 4 bytes in.
             var isum = new NibbleRows(w + Q4_1Nibbles, rowBytes).Dot(a + Q8_1Quants - 2);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
-            acc = Vector256.FusedMultiplyAdd(rows.Scales(w + 2), Vector256.Create(Half(a + 2)), acc);
+            var (d, m) = rows.RebiasedPairs(w);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(a), acc);
+            acc = Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(a + 2)), acc);
         }
         acc.Store(y);
     }
@@ -180,7 +181,7 @@ internal static unsafe partial class IntegerDot
         {
             PrefetchLines(next, 8 * Q8_0Bytes);
             var q = new Q8_0Rows(w, rowBytes);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), rows.Scales(w) * Half(a), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), rows.RebiasedPairs(w).First * HalfRebiased(a), acc);
         }
         acc.Store(y);
     }
@@ -195,9 +196,9 @@ internal static unsafe partial class IntegerDot
         {
             PrefetchLines(next, 8 * Q8_0Bytes);
             var q = new Q8_0Rows(w, rowBytes);
-            var scales = rows.Scales(w);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), scales * Half(a), acc0);
-            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a + aStride)), scales * Half(a + aStride), acc1);
+            var scales = rows.RebiasedPairs(w).First;
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), scales * HalfRebiased(a), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a + aStride)), scales * HalfRebiased(a + aStride), acc1);
         }
         acc0.Store(y);
         acc1.Store(y + yStride);
@@ -422,6 +423,11 @@ internal static unsafe partial class IntegerDot
                 + Avx2.MultiplyAddAdjacent(High2, Vector256.Create(y[2]).AsSByte()) + Avx2.MultiplyAddAdjacent(High3, Vector256.Create(y[3]).AsSByte());
     }
 
+    /// <summary>An activation block's f16 scale times 2^112, to meet <see cref="EightRowAddressing.RebiasedPairs"/>
+    /// (exact: f16 values stay below 2^16, so the product stays below f32's largest).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HalfRebiased(byte* p) => Half(p) * Kernels.RebiasedHalf.Rebias;
+
     /// <summary>Byte offsets of eight consecutive rows, for reading their f16 block scales.</summary>
     private readonly struct EightRowAddressing(int rowBytes)
     {
@@ -436,6 +442,16 @@ internal static unsafe partial class IntegerDot
                 *(int*)at, *(int*)(at + _rowBytes), *(int*)(at + 2 * _rowBytes), *(int*)(at + 3 * _rowBytes),
                 *(int*)at4, *(int*)(at4 + _rowBytes), *(int*)(at4 + 2 * _rowBytes), *(int*)(at4 + 3 * _rowBytes));
         }
+
+        /// <summary>
+        /// The eight rows' two f16 values at <paramref name="block"/> and <paramref name="block"/> + 2 in row 0 (the same
+        /// offsets in the others) as f32·2^−112 (<see cref="RebiasedHalf.Pairs"/>), from one 32-bit read per row: a
+        /// block's scale, and its minimum or its first quants. The activation scale they meet carries the 2^112.
+        /// </summary>
+        /// <remarks>Half the instructions of two <see cref="Scales"/> calls, which look up each row's half in a table.
+        /// A scale of infinity or NaN (a corrupt file) comes out finite here.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (Vector256<float> First, Vector256<float> Second) RebiasedPairs(byte* block) => Kernels.RebiasedHalf.Pairs(Words(block), Kernels.RebiasedHalf.Mask);
 
         /// <summary>The eight rows' f16 scales (at <paramref name="block"/> in row 0, same offset in the others) as f32.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -26,7 +26,7 @@ internal static unsafe partial class IntegerDot
             PrefetchLines(next, 8 * Q5_0Bytes);
             var q = new NibbleRows(w + Q5_0Nibbles, rows.Words(w + Q5_0High), rowBytes);
             var isum = q.FiveBitDot(a) - Vector256.Create(2 * sums[b]);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.RebiasedPairs(w).First * HalfRebiased(a), acc);
         }
         acc.Store(y);
     }
@@ -43,8 +43,9 @@ internal static unsafe partial class IntegerDot
             var q = new NibbleRows(w + Q5_1Nibbles, rows.Words(w + Q5_1High), rowBytes);
             // FiveBitDot reads the quants 2 bytes into what it is given; Q8_1's start 4 bytes in.
             var isum = q.FiveBitDot(a + Q8_1Quants - 2);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.Scales(w) * Half(a), acc);
-            acc = Vector256.FusedMultiplyAdd(rows.Scales(w + 2), Vector256.Create(Half(a + 2)), acc);
+            var (d, m) = rows.RebiasedPairs(w);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(a), acc);
+            acc = Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(a + 2)), acc);
         }
         acc.Store(y);
     }
