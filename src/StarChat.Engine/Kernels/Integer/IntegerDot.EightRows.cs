@@ -87,10 +87,8 @@ internal static unsafe partial class IntegerDot
                     Q5_1EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
                 break;
             case TensorType.Q8_0:
-                for (; t + 2 <= tokens; t += 2)
-                    Q8_0EightRowsTwoTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
-                for (; t < tokens; t++)
-                    Q8_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                for (; t < tokens; t += EightRowTokenChunk)
+                    Q8_0EightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
                 break;
             case TensorType.Q4_K:
                 KEightRows<Q4_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
@@ -172,37 +170,42 @@ internal static unsafe partial class IntegerDot
         acc.Store(y);
     }
 
-    private static void Q8_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
+    // Prompts: block by block, a block's eight rows are transposed once, with their magnitudes for the sign trick, and
+    // kept in L1 for every token of the chunk; each token's eight outputs accumulate in a small buffer. Two tokens
+    // per pass over the rows, transposing each block once per pair, ran pp128 at 45.9 t/s against 60.7
+    // (StarCoderBase-1B shapes, 4 alternating rounds).
+    private static void Q8_0EightRowsTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
-        byte* next = w + 8L * rowBytes;
-        var acc = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
+        var quants = stackalloc Vector256<sbyte>[8];
+        var magnitudes = stackalloc Vector256<byte>[8];
+        // The outputs wait here, contiguous: y's rows of a power-of-two width would all fall in one L1 set.
+        var acc = stackalloc Vector256<float>[tokens];
+        for (int t = 0; t < tokens; t++)
+            acc[t] = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes)
         {
-            PrefetchLines(next, 8 * Q8_0Bytes);
-            var q = new Q8_0Rows(w, rowBytes);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), rows.RebiasedPairs(w).First * HalfRebiased(a), acc);
+            new Q8_0Rows(w, rowBytes).Store(quants, magnitudes);
+            var scales = rows.RebiasedPairs(w).First;
+            byte* at = a;
+            for (int t = 0; t < tokens; t++, at += aStride)
+            {
+                int* x = (int*)(at + 2);
+                var isum = SignedGroup(quants[0], magnitudes[0], x[0]) + SignedGroup(quants[1], magnitudes[1], x[1])
+                    + SignedGroup(quants[2], magnitudes[2], x[2]) + SignedGroup(quants[3], magnitudes[3], x[3])
+                    + SignedGroup(quants[4], magnitudes[4], x[4]) + SignedGroup(quants[5], magnitudes[5], x[5])
+                    + SignedGroup(quants[6], magnitudes[6], x[6]) + SignedGroup(quants[7], magnitudes[7], x[7]);
+                acc[t] = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), scales * HalfRebiased(at), acc[t]);
+            }
         }
-        acc.Store(y);
+        for (int t = 0; t < tokens; t++)
+            acc[t].Store(y + t * yStride);
     }
 
-    private static void Q8_0EightRowsTwoTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
-    {
-        var rows = new EightRowAddressing(rowBytes);
-        byte* next = w + 8L * rowBytes;
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++, w += Q8_0Bytes, a += Q8_0Bytes, next += 8 * Q8_0Bytes)
-        {
-            PrefetchLines(next, 8 * Q8_0Bytes);
-            var q = new Q8_0Rows(w, rowBytes);
-            var scales = rows.RebiasedPairs(w).First;
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a)), scales * HalfRebiased(a), acc0);
-            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.Dot(a + aStride)), scales * HalfRebiased(a + aStride), acc1);
-        }
-        acc0.Store(y);
-        acc1.Store(y + yStride);
-    }
+    // Σ q·x over four bytes per lane, |q| given: ggml's sign trick with the magnitude taken once per block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SignedGroup(Vector256<sbyte> q, Vector256<byte> magnitude, int x4)
+        => Int8Lanes.UnsignedDot(magnitude, Avx2.Sign(Vector256.Create(x4).AsSByte(), q));
 
     /// <summary>
     /// One Q8_0 block of eight rows, transposed so that lane r of group g holds row r's quants 4g…4g+3 (an 8×8
@@ -249,6 +252,16 @@ internal static unsafe partial class IntegerDot
             _g6 = Avx2.Permute2x128(u2, u6, 0x31).AsSByte();
             _g3 = Avx2.Permute2x128(u3, u7, 0x20).AsSByte();
             _g7 = Avx2.Permute2x128(u3, u7, 0x31).AsSByte();
+        }
+
+        /// <summary>Writes the eight groups to <paramref name="quants"/> and their magnitudes to <paramref name="magnitudes"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(Vector256<sbyte>* quants, Vector256<byte>* magnitudes)
+        {
+            quants[0] = _g0; quants[1] = _g1; quants[2] = _g2; quants[3] = _g3;
+            quants[4] = _g4; quants[5] = _g5; quants[6] = _g6; quants[7] = _g7;
+            magnitudes[0] = Avx2.Abs(_g0); magnitudes[1] = Avx2.Abs(_g1); magnitudes[2] = Avx2.Abs(_g2); magnitudes[3] = Avx2.Abs(_g3);
+            magnitudes[4] = Avx2.Abs(_g4); magnitudes[5] = Avx2.Abs(_g5); magnitudes[6] = Avx2.Abs(_g6); magnitudes[7] = Avx2.Abs(_g7);
         }
 
         /// <summary>Σ q·y over the block for the eight rows (one per lane).</summary>
