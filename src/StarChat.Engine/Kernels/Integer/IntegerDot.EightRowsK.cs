@@ -57,16 +57,18 @@ internal static unsafe partial class IntegerDot
     }
 
     // Block by block: a block's codes and each 16-byte run of its quants are unpacked once and used for every
-    // token, whose int32 sums wait in a small buffer; the eight rows' outputs of each token (eight consecutive
-    // floats of y) accumulate in place.
+    // token, whose int32 sums wait in a small buffer, and so do the eight rows' f32 outputs of each token until the
+    // last block.
     private static void KEightRowsTokens<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TQuants : struct, IKQuants
     {
         var rows = new EightRowAddressing(rowBytes);
         var codes = stackalloc Vector256<short>[12];  // eight sub-block scale vectors, then four minimum pairs
         var sums = stackalloc Vector256<int>[tokens];
+        // The outputs wait here, contiguous: y's rows of a power-of-two width would all fall in one L1 set.
+        var acc = stackalloc Vector256<float>[tokens];
         for (int t = 0; t < tokens; t++)
-            Vector256<float>.Zero.Store(y + t * yStride);
+            acc[t] = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += TQuants.BlockBytes, a += Q8_KBytes)
         {
             KEightRowCodes(w + Q4_KScales, rowBytes, codes, codes + 8);
@@ -87,8 +89,10 @@ internal static unsafe partial class IntegerDot
             var d = rows.Scales(w);
             var dmin = rows.Scales(w + 2);
             for (int t = 0; t < tokens; t++)
-                KEightRowBlockEnd(y + t * yStride, sums[t], a + t * aStride, d, dmin, codes + 8);
+                KEightRowBlockEnd(acc + t, sums[t], a + t * aStride, d, dmin, codes + 8);
         }
+        for (int t = 0; t < tokens; t++)
+            acc[t].Store(y + t * yStride);
     }
 
     /// <summary>Tokens whose int32 sums a prompt kernel keeps per block (32 bytes each, in L1).</summary>
@@ -100,9 +104,9 @@ internal static unsafe partial class IntegerDot
     private static Vector256<int> ScaledSubBlocks(in NibbleRows q, int* y, Vector256<short> lowScales, Vector256<short> highScales)
         => Avx2.MultiplyAddAdjacent(q.LowSum(y), lowScales) + Avx2.MultiplyAddAdjacent(q.HighSum(y + 8), highScales);
 
-    /// <summary>Adds a block's f32 share for eight rows to <paramref name="y"/>: d·y_d·Σ_j s_j·(q·y)_j − dmin·y_d·Σ_j m_j·Σy_j.</summary>
+    /// <summary>Adds a block's f32 share for eight rows to <paramref name="acc"/>: d·y_d·Σ_j s_j·(q·y)_j − dmin·y_d·Σ_j m_j·Σy_j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KEightRowBlockEnd(float* y, Vector256<int> sums, byte* activation,
+    private static void KEightRowBlockEnd(Vector256<float>* acc, Vector256<int> sums, byte* activation,
         Vector256<float> d, Vector256<float> dmin, Vector256<short>* minPairs)
     {
         short* bsums = (short*)(activation + Q8_KSums);
@@ -113,8 +117,8 @@ internal static unsafe partial class IntegerDot
             + Avx2.MultiplyAddAdjacent(minPairs[2], Vector256.Create(subBlocks.GetElement(2)).AsInt16())
             + Avx2.MultiplyAddAdjacent(minPairs[3], Vector256.Create(subBlocks.GetElement(3)).AsInt16());
         var yd = Vector256.Create(*(float*)activation);
-        var acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums), d * yd, Vector256.Load(y));
-        Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minimums), -(dmin * yd), acc).Store(y);
+        var share = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums), d * yd, *acc);
+        *acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(minimums), -(dmin * yd), share);
     }
 
     /// <summary>

@@ -22,14 +22,16 @@ internal static unsafe partial class IntegerDot
     }
 
     // Block by block; each 16-byte run of the block is unpacked once and used for every token, whose sums wait in
-    // a small buffer; the eight rows' outputs of each token (eight consecutive floats of y) accumulate in place.
+    // a small buffer, and so do the eight rows' f32 outputs of each token until the last block.
     private static void Q6_KEightRowsTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
         var scales = stackalloc Vector256<short>[24];  // sixteen (sc_j, sc_j) vectors, then eight (sc_2p, sc_2p+1) pairs
         var sums = stackalloc Vector256<int>[tokens];
+        // The outputs wait here, contiguous: y's rows of a power-of-two width would all fall in one L1 set.
+        var acc = stackalloc Vector256<float>[tokens];
         for (int t = 0; t < tokens; t++)
-            Vector256<float>.Zero.Store(y + t * yStride);
+            acc[t] = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += Q6_KBytes, a += Q8_KBytes)
         {
             Q6_KEightRowScales(w + Q6_KScales, rowBytes, scales, scales + 16);
@@ -55,13 +57,15 @@ internal static unsafe partial class IntegerDot
             }
             var d = rows.Scales(w + Q6_KD);
             for (int t = 0; t < tokens; t++)
-                Q6_KEightRowBlockEnd(y + t * yStride, sums[t], a + t * aStride, d, scales + 16);
+                Q6_KEightRowBlockEnd(acc + t, sums[t], a + t * aStride, d, scales + 16);
         }
+        for (int t = 0; t < tokens; t++)
+            acc[t].Store(y + t * yStride);
     }
 
-    /// <summary>Adds d·y_d·(Σ_j sc_j·(q·y)_j − 32·Σ_j sc_j·Σy_j) for eight rows to <paramref name="y"/>.</summary>
+    /// <summary>Adds d·y_d·(Σ_j sc_j·(q·y)_j − 32·Σ_j sc_j·Σy_j) for eight rows to <paramref name="acc"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Q6_KEightRowBlockEnd(float* y, Vector256<int> sums, byte* activation, Vector256<float> d, Vector256<short>* pairs)
+    private static void Q6_KEightRowBlockEnd(Vector256<float>* acc, Vector256<int> sums, byte* activation, Vector256<float> d, Vector256<short>* pairs)
     {
         int* bsums = (int*)(activation + Q8_KSums);  // sixteen int16 sums, read as eight (2p, 2p + 1) pairs
         var offsets = Avx2.MultiplyAddAdjacent(pairs[0], Vector256.Create(bsums[0]).AsInt16())
@@ -74,7 +78,7 @@ internal static unsafe partial class IntegerDot
             + Avx2.MultiplyAddAdjacent(pairs[7], Vector256.Create(bsums[7]).AsInt16());
         var total = sums - Vector256.ShiftLeft(offsets, 5);
         var yd = Vector256.Create(*(float*)activation);
-        Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(total), d * yd, Vector256.Load(y)).Store(y);
+        *acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(total), d * yd, *acc);
     }
 
     /// <summary>
