@@ -9,7 +9,7 @@ namespace StarChat.Engine.Kernels.Integer;
 /// Eight weight rows at once, in the file's own layout (no repacking): each block's quants of the eight rows are
 /// transposed in registers so that 32-bit lane r holds four bytes of row r, and a broadcast 4-byte group of the
 /// activations multiplies all eight rows in one <c>vpmaddubsw</c>. The block sums then come out one row per lane:
-/// one conversion, one scale vector (gathered f16 scales) and one FMA per block serve eight rows, where the
+/// one conversion, one scale vector (the eight rows' f16 scales, widened together) and one FMA per block serve eight rows, where the
 /// one-row kernels spend a horizontal layout and a scalar scale per row (ggml reaches the same lane-per-row form
 /// by repacking Q4_0 into interleaved eight-row blocks at load).
 /// </summary>
@@ -27,12 +27,13 @@ internal static unsafe partial class IntegerDot
     /// keep up with memory there. So does Q8_0's: its eight rows, 2 KiB apart, read slower than one row at a time
     /// fetched 2 KiB ahead (tg32 13.1 → 14.2 t/s on StarCoderBase-1B shapes, 4 alternating rounds), while Q4_0's
     /// one-row dot has more to unpack per byte and decodes faster eight rows at a time (26.5 against 20.0 t/s), and so
-    /// do Q4_1's (20.3 against 18.2 t/s), Q5_0's (24.9 against 21.5) and Q5_1's (17.2 against 15.8); their prompts keep
-    /// the four-token kernels.</remarks>
+    /// do Q4_1's (20.3 against 18.2 t/s), Q5_0's (24.9 against 21.5) and Q5_1's (17.2 against 15.8). Their prompts go
+    /// block by block (<see cref="NibbleEightRows"/>): pp128 Q4_0 70 → 85 t/s against eight rows × four tokens per
+    /// pass, and Q4_1 31 → 69, Q5_0 31 → 77, Q5_1 26 → 65 against one row × four tokens.</remarks>
     public static bool HasEightRowKernel(TensorType type, KernelPath path, int tokens)
         => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
             && (type is TensorType.Q4_0 || (type is TensorType.Q8_0 && tokens > 1)
-                || (tokens == 1 && type is TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1)
+                || type is TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1
                 || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
@@ -68,23 +69,29 @@ internal static unsafe partial class IntegerDot
         int t = 0;
         switch (type)
         {
+            case TensorType.Q4_0 when tokens == 1:
+                Q4_0EightRowsOneToken(w, rowBytes, a, blocks, y);
+                break;
             case TensorType.Q4_0:
-                for (; t + 4 <= tokens; t += 4)
-                    Q4_0EightRowsFourTokens(w, rowBytes, a + t * aStride, aStride, blocks, y + t * yStride, yStride);
-                for (; t < tokens; t++)
-                    Q4_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                NibbleEightRows<Q4_0NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
+            case TensorType.Q4_1 when tokens == 1:
+                Q4_1EightRowsOneToken(w, rowBytes, a, blocks, y);
                 break;
             case TensorType.Q4_1:
-                for (; t < tokens; t++)
-                    Q4_1EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                NibbleEightRows<Q4_1NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
+            case TensorType.Q5_0 when tokens == 1:
+                Q5_0EightRowsOneToken(w, rowBytes, a, blocks, y);
                 break;
             case TensorType.Q5_0:
-                for (; t < tokens; t++)
-                    Q5_0EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                NibbleEightRows<Q5_0NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
+            case TensorType.Q5_1 when tokens == 1:
+                Q5_1EightRowsOneToken(w, rowBytes, a, blocks, y);
                 break;
             case TensorType.Q5_1:
-                for (; t < tokens; t++)
-                    Q5_1EightRowsOneToken(w, rowBytes, a + t * aStride, blocks, y + t * yStride);
+                NibbleEightRows<Q5_1NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q8_0:
                 for (; t < tokens; t += EightRowTokenChunk)
@@ -117,39 +124,6 @@ internal static unsafe partial class IntegerDot
             acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.RebiasedPairs(w).First * HalfRebiased(a), acc);
         }
         acc.Store(y);
-    }
-
-    private static void Q4_0EightRowsFourTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, float* y, long yStride)
-    {
-        var rows = new EightRowAddressing(rowBytes);
-        int* sums0 = (int*)(a + blocks * Q8_0Bytes);
-        int* sums1 = (int*)((byte*)sums0 + aStride);
-        int* sums2 = (int*)((byte*)sums0 + 2 * aStride);
-        int* sums3 = (int*)((byte*)sums0 + 3 * aStride);
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        byte* next = w + 8L * rowBytes;
-        for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
-        {
-            PrefetchLines(next, 8 * Q4_0Bytes);
-            var q = new NibbleRows(w + 2, rowBytes);
-            var scales = rows.RebiasedPairs(w).First;
-            byte* a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
-            var s0 = q.Dot(a) - Vector256.Create(sums0[b]);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), scales * HalfRebiased(a), acc0);
-            var s1 = q.Dot(a1) - Vector256.Create(sums1[b]);
-            acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s1), scales * HalfRebiased(a1), acc1);
-            var s2 = q.Dot(a2) - Vector256.Create(sums2[b]);
-            acc2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s2), scales * HalfRebiased(a2), acc2);
-            var s3 = q.Dot(a3) - Vector256.Create(sums3[b]);
-            acc3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s3), scales * HalfRebiased(a3), acc3);
-        }
-        acc0.Store(y);
-        acc1.Store(y + yStride);
-        acc2.Store(y + 2 * yStride);
-        acc3.Store(y + 3 * yStride);
     }
 
     // Q4_1 against Q8_1 activations: d·d_a·Σq·q_a + m·s, with s = d_a·Σq_a stored in the activation block.

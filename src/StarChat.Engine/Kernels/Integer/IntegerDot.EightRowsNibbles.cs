@@ -1,0 +1,132 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace StarChat.Engine.Kernels.Integer;
+
+/// <summary>
+/// Prompts for the 32-weight nibble types (Q4_0, Q4_1, Q5_0, Q5_1) eight rows at a time, block by block: a block's
+/// eight rows are unpacked and transposed once (<see cref="NibbleRows"/>, with Q5's fifth bits) and used for every
+/// token of a 64-token chunk, whose eight outputs wait in a small contiguous buffer, the way the K-quant and Q8_0
+/// prompt kernels work. The per-token work is then eight <c>vpmaddubsw</c> with broadcast activations and the
+/// block's scaling.
+/// </summary>
+internal static unsafe partial class IntegerDot
+{
+    /// <summary>What differs between the nibble types' prompt kernels.</summary>
+    private interface INibbleBlocks
+    {
+        static abstract int Bytes { get; }
+
+        /// <summary>The activation block's size: Q8_0 (34) or Q8_1 (36).</summary>
+        static abstract int ActivationBytes { get; }
+
+        /// <summary>True when the weights are offset (q − 8, q − 16) and the kernel takes the prepared block sums off.</summary>
+        static abstract bool Offset { get; }
+
+        /// <summary>The offset as a shift of the prepared block sum 8·Σy: 0 for Q4_0's −8, 1 for Q5_0's −16.</summary>
+        static abstract int OffsetShift { get; }
+
+        /// <summary>The block's eight rows, unsigned (the offset not taken off).</summary>
+        static abstract NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes);
+
+        /// <summary>One token's Σ q·y over the block, the activation block at <paramref name="activation"/>.</summary>
+        static abstract Vector256<int> Dot(in NibbleRows q, byte* activation);
+    }
+
+    private readonly struct Q4_0NibbleLayout : INibbleBlocks
+    {
+        public static int Bytes => Q4_0Bytes;
+        public static int ActivationBytes => Q8_0Bytes;
+        public static bool Offset => true;
+        public static int OffsetShift => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes) => new(block + 2, rowBytes);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(in NibbleRows q, byte* activation) => q.Dot(activation);
+    }
+
+    private readonly struct Q5_0NibbleLayout : INibbleBlocks
+    {
+        public static int Bytes => Q5_0Bytes;
+        public static int ActivationBytes => Q8_0Bytes;
+        public static bool Offset => true;
+        public static int OffsetShift => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes)
+            => new(block + Q5_0Nibbles, rows.Words(block + Q5_0High), rowBytes);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(in NibbleRows q, byte* activation) => q.FiveBitDot(activation);
+    }
+
+    private readonly struct Q4_1NibbleLayout : INibbleBlocks
+    {
+        public static int Bytes => Q4_1Bytes;
+        public static int ActivationBytes => Q8_1Bytes;
+        public static bool Offset => false;
+        public static int OffsetShift => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes) => new(block + Q4_1Nibbles, rowBytes);
+
+        // The dots read the quants 2 bytes into what they are given; Q8_1's start 4 bytes in.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(in NibbleRows q, byte* activation) => q.Dot(activation + Q8_1Quants - 2);
+    }
+
+    private readonly struct Q5_1NibbleLayout : INibbleBlocks
+    {
+        public static int Bytes => Q5_1Bytes;
+        public static int ActivationBytes => Q8_1Bytes;
+        public static bool Offset => false;
+        public static int OffsetShift => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes)
+            => new(block + Q5_1Nibbles, rows.Words(block + Q5_1High), rowBytes);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Dot(in NibbleRows q, byte* activation) => q.FiveBitDot(activation + Q8_1Quants - 2);
+    }
+
+    private static void NibbleEightRows<TBlocks>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+        where TBlocks : struct, INibbleBlocks
+    {
+        for (int t = 0; t < tokens; t += EightRowTokenChunk)
+            NibbleEightRowsTokens<TBlocks>(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
+    }
+
+    // Q4_1 and Q5_1 add m·s per block, s = d_a·Σq_a stored in the Q8_1 activation block; Q4_0 and Q5_0 take their
+    // offset off as a multiple of 8·Σq_a, stored after each token's activation row.
+    private static void NibbleEightRowsTokens<TBlocks>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+        where TBlocks : struct, INibbleBlocks
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        // The outputs wait here, contiguous: y's rows of a power-of-two width would all fall in one L1 set.
+        var acc = stackalloc Vector256<float>[tokens];
+        for (int t = 0; t < tokens; t++)
+            acc[t] = Vector256<float>.Zero;
+        long sumsOffset = (long)blocks * TBlocks.ActivationBytes;
+        for (int b = 0; b < blocks; b++, w += TBlocks.Bytes)
+        {
+            var q = TBlocks.Rows(w, rows, rowBytes);
+            var (d, m) = rows.RebiasedPairs(w);
+            long blockOffset = (long)b * TBlocks.ActivationBytes;
+            byte* row = a;
+            for (int t = 0; t < tokens; t++, row += aStride)
+            {
+                byte* at = row + blockOffset;
+                var isum = TBlocks.Dot(q, at);
+                if (TBlocks.Offset)
+                    isum -= Vector256.Create(((int*)(row + sumsOffset))[b] << TBlocks.OffsetShift);
+                var share = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(at), acc[t]);
+                acc[t] = TBlocks.Offset ? share : Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(at + 2)), share);
+            }
+        }
+        for (int t = 0; t < tokens; t++)
+            acc[t].Store(y + t * yStride);
+    }
+}
