@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using StarChat.Engine.Quantization;
 using StarChat.Engine.Tensors;
@@ -12,9 +11,9 @@ namespace StarChat.Engine.Kernels;
 /// </summary>
 public sealed class MatMulKernelSet
 {
-    private readonly FrozenDictionary<TensorType, IMatMulKernel> _overrides;
+    private readonly IMatMulKernel[] _overrides;
 
-    private MatMulKernelSet(QuantizedMatMul mode, FrozenDictionary<TensorType, IMatMulKernel> overrides)
+    private MatMulKernelSet(QuantizedMatMul mode, IMatMulKernel[] overrides)
     {
         Mode = mode;
         _overrides = overrides;
@@ -24,7 +23,7 @@ public sealed class MatMulKernelSet
     public static MatMulKernelSet Fast { get; } = new(QuantizedMatMul.Fast, IntegerKernels());
 
     /// <summary>The <see cref="MatMulKernels"/> registry: quantized weights dequantized to f32.</summary>
-    public static MatMulKernelSet Exact { get; } = new(QuantizedMatMul.Exact, FrozenDictionary<TensorType, IMatMulKernel>.Empty);
+    public static MatMulKernelSet Exact { get; } = new(QuantizedMatMul.Exact, []);
 
     /// <summary>The set for <paramref name="mode"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined value.</exception>
@@ -40,16 +39,17 @@ public sealed class MatMulKernelSet
 
     /// <summary>The kernel for <paramref name="type"/>, if there is one.</summary>
     public bool TryGet(TensorType type, [NotNullWhen(true)] out IMatMulKernel? kernel)
-        => _overrides.TryGetValue(type, out kernel) || MatMulKernels.TryGet(type, out kernel);
+        => (kernel = MatMulKernels.Find(_overrides, type)) is not null || MatMulKernels.TryGet(type, out kernel);
 
-    private static FrozenDictionary<TensorType, IMatMulKernel> IntegerKernels()
+    // An array, as MatMulKernels keeps its registry.
+    private static IMatMulKernel[] IntegerKernels()
     {
-        var kernels = new Dictionary<TensorType, IMatMulKernel>();
+        var kernels = new List<IMatMulKernel>();
         foreach (var type in Enum.GetValues<TensorType>())
         {
             if (QuantizedDot.IsSupported(type))
-                kernels[type] = new IntegerMatMulKernel(type);
+                kernels.Add(new IntegerMatMulKernel(type));
         }
-        return kernels.ToFrozenDictionary();
+        return [.. kernels];
     }
 }

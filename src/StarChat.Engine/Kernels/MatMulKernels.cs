@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using StarChat.Engine.Quantization;
@@ -7,28 +6,30 @@ using StarChat.Engine.Tensors;
 namespace StarChat.Engine.Kernels;
 
 /// <summary>The <see cref="IMatMulKernel"/> for each weight type. F32, F16, BF16 and every dequantizable block type are registered from the start.</summary>
+/// <remarks>
+/// A plain array searched by <see cref="IMatMulKernel.WeightType"/> (a few dozen entries, read when a model is
+/// built), replaced whole on <see cref="Register"/>: a dictionary keyed by the enum would be generic code that no
+/// ReadyToRun image holds, JIT-compiled at every start (an immutable dictionary's took about 70 methods).
+/// </remarks>
 public static class MatMulKernels
 {
     private static readonly Lock s_gate = new();
-    private static ImmutableDictionary<TensorType, IMatMulKernel> s_kernels = BuiltIn();
+    private static IMatMulKernel[] s_kernels = BuiltIn();
 
     // Block-quantized types start on the exact dequantize-then-f32 path; faster integer kernels replace them by type.
-    private static ImmutableDictionary<TensorType, IMatMulKernel> BuiltIn()
+    private static IMatMulKernel[] BuiltIn()
     {
-        var kernels = ImmutableDictionary.CreateBuilder<TensorType, IMatMulKernel>();
-        kernels[TensorType.F32] = new F32MatMulKernel();
-        kernels[TensorType.F16] = new F16MatMulKernel();
-        kernels[TensorType.BF16] = new BF16MatMulKernel();
+        var kernels = new List<IMatMulKernel> { new F32MatMulKernel(), new F16MatMulKernel(), new BF16MatMulKernel() };
         foreach (var type in Enum.GetValues<TensorType>())
         {
             if (TensorTypeInfo.IsKnown(type) && TensorTypeInfo.IsQuantized(type) && Quantization.Dequantize.IsSupported(type))
-                kernels[type] = new DequantizingMatMulKernel(type);
+                kernels.Add(new DequantizingMatMulKernel(type));
         }
-        kernels[TensorType.Q8_SCB] = new WideningMatMulKernel(TensorType.Q8_SCB,
-            (path, row, x) => VectorMath.DotQ8Scb(path, MemoryMarshal.Cast<byte, BlockQ8_SCB>(row), x));
-        kernels[TensorType.Q4_GPTQ] = new WideningMatMulKernel(TensorType.Q4_GPTQ,
-            (path, row, x) => VectorMath.DotQ4Gptq(path, MemoryMarshal.Cast<byte, BlockQ4_GPTQ>(row), x));
-        return kernels.ToImmutable();
+        kernels.Add(new WideningMatMulKernel(TensorType.Q8_SCB,
+            (path, row, x) => VectorMath.DotQ8Scb(path, MemoryMarshal.Cast<byte, BlockQ8_SCB>(row), x)));
+        kernels.Add(new WideningMatMulKernel(TensorType.Q4_GPTQ,
+            (path, row, x) => VectorMath.DotQ4Gptq(path, MemoryMarshal.Cast<byte, BlockQ4_GPTQ>(row), x)));
+        return [.. kernels];
     }
 
     /// <summary>Adds a kernel, or replaces the one registered for its <see cref="IMatMulKernel.WeightType"/>.</summary>
@@ -36,13 +37,31 @@ public static class MatMulKernels
     {
         ArgumentNullException.ThrowIfNull(kernel);
         lock (s_gate)
-            s_kernels = s_kernels.SetItem(kernel.WeightType, kernel);
+        {
+            var kernels = s_kernels;
+            int at = Array.FindIndex(kernels, k => k.WeightType == kernel.WeightType);
+            var updated = at < 0 ? [.. kernels, kernel] : (IMatMulKernel[])kernels.Clone();
+            if (at >= 0)
+                updated[at] = kernel;
+            Volatile.Write(ref s_kernels, updated);
+        }
     }
 
     /// <summary>The kernel for <paramref name="type"/>, if one is registered.</summary>
     public static bool TryGet(TensorType type, [NotNullWhen(true)] out IMatMulKernel? kernel)
-        => Volatile.Read(ref s_kernels).TryGetValue(type, out kernel);
+        => (kernel = Find(Volatile.Read(ref s_kernels), type)) is not null;
 
     /// <summary>Weight types that have a kernel.</summary>
-    public static IReadOnlyCollection<TensorType> Types => [.. Volatile.Read(ref s_kernels).Keys];
+    public static IReadOnlyCollection<TensorType> Types => [.. Volatile.Read(ref s_kernels).Select(k => k.WeightType)];
+
+    /// <summary>The kernel in <paramref name="kernels"/> for <paramref name="type"/>, or null.</summary>
+    internal static IMatMulKernel? Find(IMatMulKernel[] kernels, TensorType type)
+    {
+        foreach (var kernel in kernels)
+        {
+            if (kernel.WeightType == type)
+                return kernel;
+        }
+        return null;
+    }
 }
