@@ -19,17 +19,27 @@ public static class MatMulKernels
     // Block-quantized types start on the exact dequantize-then-f32 path; faster integer kernels replace them by type.
     private static IMatMulKernel[] BuiltIn()
     {
-        var kernels = new List<IMatMulKernel> { new F32MatMulKernel(), new F16MatMulKernel(), new BF16MatMulKernel() };
+        IMatMulKernel[] kernels = [new F32MatMulKernel(), new F16MatMulKernel(), new BF16MatMulKernel()];
         foreach (var type in Enum.GetValues<TensorType>())
         {
             if (TensorTypeInfo.IsKnown(type) && TensorTypeInfo.IsQuantized(type) && Quantization.Dequantize.IsSupported(type))
-                kernels.Add(new DequantizingMatMulKernel(type));
+                kernels = With(kernels, new DequantizingMatMulKernel(type));
         }
-        kernels.Add(new WideningMatMulKernel(TensorType.Q8_SCB,
+        kernels = With(kernels, new WideningMatMulKernel(TensorType.Q8_SCB,
             (path, row, x) => VectorMath.DotQ8Scb(path, MemoryMarshal.Cast<byte, BlockQ8_SCB>(row), x)));
-        kernels.Add(new WideningMatMulKernel(TensorType.Q4_GPTQ,
+        return With(kernels, new WideningMatMulKernel(TensorType.Q4_GPTQ,
             (path, row, x) => VectorMath.DotQ4Gptq(path, MemoryMarshal.Cast<byte, BlockQ4_GPTQ>(row), x)));
-        return [.. kernels];
+    }
+
+    // A copy of the kernels with `kernel` in place of the one for its type, or added.
+    private static IMatMulKernel[] With(IMatMulKernel[] kernels, IMatMulKernel kernel)
+    {
+        int at = Array.FindIndex(kernels, k => k.WeightType == kernel.WeightType);
+        if (at < 0)
+            return [.. kernels, kernel];
+        var updated = (IMatMulKernel[])kernels.Clone();
+        updated[at] = kernel;
+        return updated;
     }
 
     /// <summary>Adds a kernel, or replaces the one registered for its <see cref="IMatMulKernel.WeightType"/>.</summary>
@@ -37,14 +47,7 @@ public static class MatMulKernels
     {
         ArgumentNullException.ThrowIfNull(kernel);
         lock (s_gate)
-        {
-            var kernels = s_kernels;
-            int at = Array.FindIndex(kernels, k => k.WeightType == kernel.WeightType);
-            var updated = at < 0 ? [.. kernels, kernel] : (IMatMulKernel[])kernels.Clone();
-            if (at >= 0)
-                updated[at] = kernel;
-            Volatile.Write(ref s_kernels, updated);
-        }
+            Volatile.Write(ref s_kernels, With(s_kernels, kernel));
     }
 
     /// <summary>The kernel for <paramref name="type"/>, if one is registered.</summary>

@@ -157,6 +157,21 @@ public sealed class MatMulTests : IDisposable
         }
     }
 
+    [Fact]
+    public void MatMulKernels_EachType_HasOneKernel_AndTheWideningOnesReplaceDequantizing()
+    {
+        var types = MatMulKernels.Types;
+        Assert.Equal(types.Count, types.Distinct().Count());
+        // bitsandbytes and GPTQ blocks can also be dequantized; their own widening dots are the ones registered.
+        foreach (var type in new[] { TensorType.Q8_SCB, TensorType.Q4_GPTQ })
+        {
+            Assert.True(MatMulKernels.TryGet(type, out var kernel));
+            Assert.IsType<WideningMatMulKernel>(kernel);
+        }
+        Assert.True(MatMulKernels.TryGet(TensorType.Q4_0, out var q4));
+        Assert.IsType<DequantizingMatMulKernel>(q4);
+    }
+
     private static void AssertMatchesReference(NativeTensor weight, float[] input, float[] bias, float[] output, int tokens, string context)
     {
         int outFeatures = (int)weight.View.Shape[0], inFeatures = (int)weight.View.Shape[1];

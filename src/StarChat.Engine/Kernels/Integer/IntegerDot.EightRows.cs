@@ -9,9 +9,9 @@ namespace StarChat.Engine.Kernels.Integer;
 /// Eight weight rows at once, in the file's own layout (no repacking): each block's quants of the eight rows are
 /// transposed in registers so that 32-bit lane r holds four bytes of row r, and a broadcast 4-byte group of the
 /// activations multiplies all eight rows in one <c>vpmaddubsw</c>. The block sums then come out one row per lane:
-/// one conversion, one scale vector (the eight rows' f16 scales, widened together) and one FMA per block serve eight rows, where the
-/// one-row kernels spend a horizontal layout and a scalar scale per row (ggml reaches the same lane-per-row form
-/// by repacking Q4_0 into interleaved eight-row blocks at load).
+/// one conversion, one scale vector (the eight rows' f16 scales, widened together) and one FMA per block serve
+/// eight rows, where the one-row kernels spend a horizontal layout and a scalar scale per row (ggml reaches the same
+/// lane-per-row form by repacking Q4_0 into interleaved eight-row blocks at load).
 /// </summary>
 /// <remarks>
 /// Q4_0 nibbles are used unsigned (0…15) and the −8 offset is taken off as 8·Σy per activation block, which
@@ -66,7 +66,6 @@ internal static unsafe partial class IntegerDot
     /// </summary>
     public static void EightRows(TensorType type, byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
-        int t = 0;
         switch (type)
         {
             case TensorType.Q4_0 when tokens == 1:
@@ -94,7 +93,7 @@ internal static unsafe partial class IntegerDot
                 NibbleEightRows<Q5_1NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q8_0:
-                for (; t < tokens; t += EightRowTokenChunk)
+                for (int t = 0; t < tokens; t += EightRowTokenChunk)
                     Q8_0EightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
                 break;
             case TensorType.Q4_K:
@@ -397,7 +396,7 @@ internal static unsafe partial class IntegerDot
             return Avx2.MultiplyAddAdjacent(LowSum(y), Vector256<short>.One) + Avx2.MultiplyAddAdjacent(HighSum(y + 4), Vector256<short>.One);
         }
 
-        /// <summary>Σ low nibble·y over the 16 weights, as int16 pair sums (at most 4·2·15·127 each).</summary>
+        /// <summary>Σ low nibble·y over the 16 weights, as int16 pair sums (at most 4·2·31·127 each, five-bit values included).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly Vector256<short> LowSum(int* y)
             => Avx2.MultiplyAddAdjacent(Low0, Vector256.Create(y[0]).AsSByte()) + Avx2.MultiplyAddAdjacent(Low1, Vector256.Create(y[1]).AsSByte())
