@@ -68,26 +68,14 @@ internal static unsafe partial class IntegerDot
     {
         switch (type)
         {
-            case TensorType.Q4_0 when tokens == 1:
-                Q4_0EightRowsOneToken(w, rowBytes, a, blocks, y);
-                break;
             case TensorType.Q4_0:
                 NibbleEightRows<Q4_0NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
-                break;
-            case TensorType.Q4_1 when tokens == 1:
-                Q4_1EightRowsOneToken(w, rowBytes, a, blocks, y);
                 break;
             case TensorType.Q4_1:
                 NibbleEightRows<Q4_1NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
-            case TensorType.Q5_0 when tokens == 1:
-                Q5_0EightRowsOneToken(w, rowBytes, a, blocks, y);
-                break;
             case TensorType.Q5_0:
                 NibbleEightRows<Q5_0NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
-                break;
-            case TensorType.Q5_1 when tokens == 1:
-                Q5_1EightRowsOneToken(w, rowBytes, a, blocks, y);
                 break;
             case TensorType.Q5_1:
                 NibbleEightRows<Q5_1NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
@@ -108,39 +96,6 @@ internal static unsafe partial class IntegerDot
             default:
                 throw new NotSupportedException($"no eight-row kernel for {type}");
         }
-    }
-
-    private static void Q4_0EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
-    {
-        var rows = new EightRowAddressing(rowBytes);
-        int* sums = (int*)(a + blocks * Q8_0Bytes);
-        byte* next = w + 8L * rowBytes;
-        var acc = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++, w += Q4_0Bytes, a += Q8_0Bytes, next += 8 * Q4_0Bytes)
-        {
-            PrefetchLines(next, 8 * Q4_0Bytes);
-            var isum = new NibbleRows(w + 2, rowBytes).Dot(a) - Vector256.Create(sums[b]);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), rows.RebiasedPairs(w).First * HalfRebiased(a), acc);
-        }
-        acc.Store(y);
-    }
-
-    // Q4_1 against Q8_1 activations: d·d_a·Σq·q_a + m·s, with s = d_a·Σq_a stored in the activation block.
-    private static void Q4_1EightRowsOneToken(byte* w, int rowBytes, byte* a, int blocks, float* y)
-    {
-        var rows = new EightRowAddressing(rowBytes);
-        byte* next = w + 8L * rowBytes;
-        var acc = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++, w += Q4_1Bytes, a += Q8_1Bytes, next += 8 * Q4_1Bytes)
-        {
-            PrefetchLines(next, 8 * Q4_1Bytes);
-            // NibbleRows.Dot reads the quants 2 bytes into what it is given; Q8_1's start 4 bytes in.
-            var isum = new NibbleRows(w + Q4_1Nibbles, rowBytes).Dot(a + Q8_1Quants - 2);
-            var (d, m) = rows.RebiasedPairs(w);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(a), acc);
-            acc = Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(a + 2)), acc);
-        }
-        acc.Store(y);
     }
 
     // Prompts: block by block, a block's eight rows are transposed once, with their magnitudes for the sign trick, and

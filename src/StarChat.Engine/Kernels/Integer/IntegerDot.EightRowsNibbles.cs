@@ -4,12 +4,18 @@ using System.Runtime.Intrinsics;
 namespace StarChat.Engine.Kernels.Integer;
 
 /// <summary>
-/// Prompts for the 32-weight nibble types (Q4_0, Q4_1, Q5_0, Q5_1) eight rows at a time, block by block: a block's
-/// eight rows are unpacked and transposed once (<see cref="NibbleRows"/>, with Q5's fifth bits) and used for every
-/// token of a 64-token chunk, whose eight outputs wait in a small contiguous buffer, the way the K-quant and Q8_0
-/// prompt kernels work. The per-token work is then eight <c>vpmaddubsw</c> with broadcast activations and the
-/// block's scaling.
+/// The 32-weight nibble types (Q4_0, Q4_1, Q5_0, Q5_1) eight rows at a time, one generic kernel per use over the four
+/// layouts. Decoding streams the rows once, fetching the next eight ahead. Prompts go block by block: a block's eight
+/// rows are unpacked and transposed once (<see cref="NibbleRows"/>, with Q5's fifth bits) and used for every token of
+/// a 64-token chunk, whose eight outputs wait in a small contiguous buffer, the way the K-quant and Q8_0 prompt
+/// kernels work; the per-token work is then eight <c>vpmaddubsw</c> with broadcast activations and the block's scaling.
 /// </summary>
+/// <remarks>
+/// The values are used unsigned (0…15, 0…31 with Q5's fifth bits). Q4_0's −8 and Q5_0's −16 are taken off as 8·Σy and
+/// 16·Σy per activation block from the sums <see cref="PrepareBlockSums"/> stores after each token's row; Q4_1 and
+/// Q5_1 add m·s, with s = d_a·Σq_a stored in their Q8_1 activation blocks. The integer sums are exactly ggml's, so
+/// only the f32 scaling order differs from the one-row kernels.
+/// </remarks>
 internal static unsafe partial class IntegerDot
 {
     /// <summary>What differs between the nibble types' prompt kernels.</summary>
@@ -95,12 +101,37 @@ internal static unsafe partial class IntegerDot
     private static void NibbleEightRows<TBlocks>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TBlocks : struct, INibbleBlocks
     {
+        if (tokens == 1)
+        {
+            NibbleEightRowsOneToken<TBlocks>(w, rowBytes, a, blocks, y);
+            return;
+        }
         for (int t = 0; t < tokens; t += EightRowTokenChunk)
             NibbleEightRowsTokens<TBlocks>(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
     }
 
-    // Q4_1 and Q5_1 add m·s per block, s = d_a·Σq_a stored in the Q8_1 activation block; Q4_0 and Q5_0 take their
-    // offset off as a multiple of 8·Σq_a, stored after each token's activation row.
+    // Decoding: the weights stream past once, so the next eight rows are fetched while these are used.
+    private static void NibbleEightRowsOneToken<TBlocks>(byte* w, int rowBytes, byte* a, int blocks, float* y)
+        where TBlocks : struct, INibbleBlocks
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        int* sums = (int*)(a + (long)blocks * TBlocks.ActivationBytes);
+        byte* next = w + 8L * rowBytes;
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += TBlocks.Bytes, a += TBlocks.ActivationBytes, next += 8 * TBlocks.Bytes)
+        {
+            PrefetchLines(next, 8 * TBlocks.Bytes);
+            var isum = TBlocks.Dot(TBlocks.Rows(w, rows, rowBytes), a);
+            if (TBlocks.Offset)
+                isum -= Vector256.Create(sums[b] << TBlocks.OffsetShift);
+            var (d, m) = rows.RebiasedPairs(w);
+            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(a), acc);
+            if (!TBlocks.Offset)
+                acc = Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(a + 2)), acc);
+        }
+        acc.Store(y);
+    }
+
     private static void NibbleEightRowsTokens<TBlocks>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TBlocks : struct, INibbleBlocks
     {
