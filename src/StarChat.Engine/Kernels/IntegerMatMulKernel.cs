@@ -48,8 +48,10 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         int blocks = input.Length / _blockSize;
         var row = prepared[..(blocks * _activationBlockBytes)];
         // The same bytes as Quantize.Row, vectorized.
-        if (_activationType == TensorType.Q8_0 && Q8_0Activations.IsSupported)
-            Q8_0Activations.Quantize(input, row);
+        if (_activationType == TensorType.Q8_0 && Q8Activations.IsSupported)
+            Q8Activations.QuantizeQ8_0(input, row);
+        else if (_activationType == TensorType.Q8_1 && Q8Activations.IsSupported)
+            Q8Activations.QuantizeQ8_1(input, row);
         else if (_activationType == TensorType.Q8_K && Q8_KActivations.IsSupported)
             Q8_KActivations.Quantize(input, row);
         else

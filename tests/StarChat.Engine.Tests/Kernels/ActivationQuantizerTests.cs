@@ -37,10 +37,12 @@ public sealed class ActivationQuantizerTests
         Assert.Equal(expected, actual);
     }
 
-    [Fact]
-    public void Q8_0_RandomBlocksTiesAndZeros_SameBytesAsReference()
+    [Theory]
+    [InlineData(TensorType.Q8_0)]
+    [InlineData(TensorType.Q8_1)]
+    public void Q8_0AndQ8_1_RandomBlocksTiesAndZeros_SameBytesAsReference(TensorType type)
     {
-        if (!Q8_0Activations.IsSupported)
+        if (!Q8Activations.IsSupported)
             Assert.Skip("no AVX2 here: the reference quantizer is used");
         var random = new Random(17);
         var blocks = new List<float[]>
@@ -49,6 +51,8 @@ public sealed class ActivationQuantizerTests
             // amax 127 gives d = 1 and id = 1, so these halves are exact ties for the rounding
             Enumerable.Range(0, 32).Select(i => i == 0 ? 127f : (i % 2 == 0 ? 1 : -1) * (i + 0.5f)).ToArray(),
             Enumerable.Range(0, 32).Select(i => i == 5 ? -127f : (i - 16) * 0.5f).ToArray(),
+            // all of one sign: Q8_1's sum of quants at its largest
+            Enumerable.Range(0, 32).Select(i => 100f + i).ToArray(),
         };
         for (int b = 0; b < 200; b++)
         {
@@ -56,11 +60,14 @@ public sealed class ActivationQuantizerTests
             blocks.Add(Enumerable.Range(0, 32).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale).ToArray());
         }
         var x = blocks.SelectMany(v => v).ToArray();
-        var expected = new byte[TensorTypeInfo.ByteCount(TensorType.Q8_0, x.Length)];
+        var expected = new byte[TensorTypeInfo.ByteCount(type, x.Length)];
         var actual = new byte[expected.Length];
 
-        Quantize.Row(TensorType.Q8_0, x, expected);
-        Q8_0Activations.Quantize(x, actual);
+        Quantize.Row(type, x, expected);
+        if (type == TensorType.Q8_0)
+            Q8Activations.QuantizeQ8_0(x, actual);
+        else
+            Q8Activations.QuantizeQ8_1(x, actual);
 
         Assert.Equal(expected, actual);
     }
@@ -68,8 +75,9 @@ public sealed class ActivationQuantizerTests
     [Fact]
     public void NotWholeBlocks_Throws()
     {
-        Assert.Throws<ArgumentException>(() => Q8_0Activations.Quantize(new float[33], new byte[34]));
-        Assert.Throws<ArgumentException>(() => Q8_0Activations.Quantize(new float[32], new byte[33]));
+        Assert.Throws<ArgumentException>(() => Q8Activations.QuantizeQ8_0(new float[33], new byte[34]));
+        Assert.Throws<ArgumentException>(() => Q8Activations.QuantizeQ8_0(new float[32], new byte[33]));
+        Assert.Throws<ArgumentException>(() => Q8Activations.QuantizeQ8_1(new float[32], new byte[34]));
         Assert.Throws<ArgumentException>(() => Q8_KActivations.Quantize(new float[255], new byte[292]));
     }
 }
