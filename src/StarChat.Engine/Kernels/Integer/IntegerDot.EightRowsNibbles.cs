@@ -18,7 +18,7 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </remarks>
 internal static unsafe partial class IntegerDot
 {
-    /// <summary>What differs between the nibble types' prompt kernels.</summary>
+    /// <summary>What differs between the nibble types' eight-row kernels.</summary>
     private interface INibbleBlocks
     {
         static abstract int Bytes { get; }
@@ -146,13 +146,13 @@ internal static unsafe partial class IntegerDot
             var q = TBlocks.Rows(w, rows, rowBytes);
             var (d, m) = rows.RebiasedPairs(w);
             long blockOffset = (long)b * TBlocks.ActivationBytes;
-            byte* row = a;
-            for (int t = 0; t < tokens; t++, row += aStride)
+            byte* tokenRow = a;
+            for (int t = 0; t < tokens; t++, tokenRow += aStride)
             {
-                byte* at = row + blockOffset;
+                byte* at = tokenRow + blockOffset;
                 var isum = TBlocks.Dot(q, at);
                 if (TBlocks.Offset)
-                    isum -= Vector256.Create(((int*)(row + sumsOffset))[b] << TBlocks.OffsetShift);
+                    isum -= Vector256.Create(((int*)(tokenRow + sumsOffset))[b] << TBlocks.OffsetShift);
                 var share = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(at), acc[t]);
                 acc[t] = TBlocks.Offset ? share : Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(at + 2)), share);
             }
