@@ -34,7 +34,7 @@ internal static unsafe partial class IntegerDot
         => path is KernelPath.Vector256 or KernelPath.Vector512 && Avx2.IsSupported
             && (type is TensorType.Q4_0 || (type is TensorType.Q8_0 && tokens > 1)
                 || type is TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1
-                || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
+                || (tokens >= 4 && type is TensorType.Q2_K or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
     /// row (Q4_0 and Q5_0: one int32, 8·Σq of the block).</summary>
@@ -83,6 +83,9 @@ internal static unsafe partial class IntegerDot
             case TensorType.Q8_0:
                 for (int t = 0; t < tokens; t += EightRowTokenChunk)
                     Q8_0EightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
+                break;
+            case TensorType.Q2_K:
+                Q2_KEightRows(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q4_K:
                 KEightRows<Q4_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
