@@ -14,10 +14,10 @@ namespace StarChat.Engine.Kernels.Integer;
 /// lane-per-row form by repacking Q4_0 into interleaved eight-row blocks at load).
 /// </summary>
 /// <remarks>
-/// Q4_0 nibbles are used unsigned (0…15) and the −8 offset is taken off as 8·Σy per activation block, which
-/// <see cref="PrepareBlockSums"/> stores after the Q8_0 row: the int16 pair sums and int32 block sums are exactly
-/// ggml's (signed nibble × y), so only the f32 scaling order differs from <see cref="Row(TensorType, KernelPath, byte*, byte*, int)"/>.
-/// Eight products of at most 15·127·2 fit an int16, so a whole block is summed in int16 before one <c>vpmaddwd</c>.
+/// Each type's integer sums are exactly ggml's, so only the f32 scaling order differs from
+/// <see cref="Row(TensorType, KernelPath, byte*, byte*, int)"/>; how the offsets and minimums are taken off is told
+/// beside the kernels (<see cref="NibbleEightRows{TBlocks}"/>, <see cref="KEightRowsTokens{TQuants}"/>). Eight products
+/// of at most 15·127·2 fit an int16, so a whole Q4_0 block is summed in int16 before one <c>vpmaddwd</c>.
 /// </remarks>
 internal static unsafe partial class IntegerDot
 {
@@ -81,24 +81,35 @@ internal static unsafe partial class IntegerDot
                 NibbleEightRows<Q5_1NibbleLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q8_0:
-                for (int t = 0; t < tokens; t += EightRowTokenChunk)
-                    Q8_0EightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
+                InTokenChunks(&Q8_0EightRowsTokens, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q2_K:
-                Q2_KEightRows(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                InTokenChunks(&Q2_KEightRowsTokens, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q4_K:
-                KEightRows<Q4_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                InTokenChunks(&KEightRowsTokens<Q4_KQuantsLayout>, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q5_K:
-                KEightRows<Q5_KQuantsLayout>(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                InTokenChunks(&KEightRowsTokens<Q5_KQuantsLayout>, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             case TensorType.Q6_K:
-                Q6_KEightRows(w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                InTokenChunks(&Q6_KEightRowsTokens, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             default:
                 throw new NotSupportedException($"no eight-row kernel for {type}");
         }
+    }
+
+    /// <summary>Tokens a block-by-block prompt kernel takes at once: their int32 sums and f32 outputs (32 bytes each
+    /// per token) stay in L1.</summary>
+    private const int EightRowTokenChunk = 64;
+
+    // Runs a block-by-block prompt kernel over the tokens, EightRowTokenChunk at a time.
+    private static void InTokenChunks(delegate*<byte*, int, byte*, long, int, int, float*, long, void> kernel,
+        byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+    {
+        for (int t = 0; t < tokens; t += EightRowTokenChunk)
+            kernel(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
     }
 
     // Prompts: block by block, a block's eight rows are transposed once, with their magnitudes for the sign trick, and
@@ -195,33 +206,23 @@ internal static unsafe partial class IntegerDot
             magnitudes[4] = Avx2.Abs(_g4); magnitudes[5] = Avx2.Abs(_g5); magnitudes[6] = Avx2.Abs(_g6); magnitudes[7] = Avx2.Abs(_g7);
         }
 
-        /// <summary>Σ q·y over the block for the eight rows (one per lane).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector256<int> Dot(byte* activation)
-        {
-            int* y = (int*)(activation + 2);
-            return Group(_g0, y[0]) + Group(_g1, y[1]) + Group(_g2, y[2]) + Group(_g3, y[3])
-                + Group(_g4, y[4]) + Group(_g5, y[5]) + Group(_g6, y[6]) + Group(_g7, y[7]);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> Group(Vector256<sbyte> q, int y4) => Int8Lanes.SignedDot(q, Vector256.Create(y4).AsSByte());
     }
 
     /// <summary>
     /// Prefetches every cache line of <paramref name="bytes"/> (at most 320) from <paramref name="first"/> on.
-    /// The eight-row kernels fetch the next eight rows with it: eight rows are eight short streams (a 2048-wide row is
-    /// 18 cache lines), too short for the hardware prefetcher to lock on, but the next eight are one contiguous region
-    /// as long as this group's blocks together, so each block step fetches its share (eight blocks' bytes) ahead of
-    /// use. The one-row K-quant dots fetch each block <see cref="DecodePrefetch.Distance"/> ahead with it.
+    /// The nibble types' one-token eight-row kernel fetches the next eight rows with it: eight rows are eight short
+    /// streams (a 2048-wide row is 18 cache lines), too short for the hardware prefetcher to lock on, but the next eight
+    /// are one contiguous region as long as this group's blocks together, so each block step fetches its share (eight
+    /// blocks' bytes) ahead of use. The one-row K-quant dots fetch each block <see cref="DecodePrefetch.Distance"/>
+    /// ahead with it.
     /// Prefetches never fault, so running past the tensor's end is harmless.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchLines(byte* first, int bytes)
     {
-        // Addresses at most 64 apart from the first byte to the last touch every line in between: 144 bytes for
-        // Q4_0's eight blocks, 272 for Q8_0's, 144–210 for one K-quant block (bytes is a constant after inlining, so
-        // the branches fold away).
+        // Addresses at most 64 apart from the first byte to the last touch every line in between: 144–192 bytes for
+        // the nibble types' eight blocks, 84–210 for one K-quant block (bytes is a constant after inlining, so the
+        // branches fold away).
         Sse.Prefetch0(first);
         Sse.Prefetch0(first + 64);
         Sse.Prefetch0(first + 128);

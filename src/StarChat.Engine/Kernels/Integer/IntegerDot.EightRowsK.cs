@@ -48,17 +48,9 @@ internal static unsafe partial class IntegerDot
             => new(block + Q5_KQuants + 32 * k + 16 * h, block + Q5_KHigh + 16 * h, 2 * k, rowBytes);
     }
 
-    // Prompts (four tokens or more), in chunks of up to EightRowTokenChunk tokens.
-    private static void KEightRows<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
-        where TQuants : struct, IKQuants
-    {
-        for (int t = 0; t < tokens; t += EightRowTokenChunk)
-            KEightRowsTokens<TQuants>(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
-    }
-
-    // Block by block: a block's codes and each 16-byte run of its quants are unpacked once and used for every
-    // token, whose int32 sums wait in a small buffer, and so do the eight rows' f32 outputs of each token until the
-    // last block.
+    // Prompts (four tokens or more, EightRowTokenChunk at a time), block by block: a block's codes and each 16-byte
+    // run of its quants are unpacked once and used for every token, whose int32 sums wait in a small buffer, and so
+    // do the eight rows' f32 outputs of each token until the last block.
     private static void KEightRowsTokens<TQuants>(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
         where TQuants : struct, IKQuants
     {
@@ -94,9 +86,6 @@ internal static unsafe partial class IntegerDot
         for (int t = 0; t < tokens; t++)
             acc[t].Store(y + t * yStride);
     }
-
-    /// <summary>Tokens whose int32 sums a prompt kernel keeps per block (32 bytes each, in L1).</summary>
-    private const int EightRowTokenChunk = 64;
 
     /// <summary>One token's products with 16 weights of two sub-blocks in eight rows, each sub-block scaled by its rows' scales.</summary>
     /// <remarks>The high nibbles' activations are 32 bytes after the low ones' (the next sub-block).</remarks>

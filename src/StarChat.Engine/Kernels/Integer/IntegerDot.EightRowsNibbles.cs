@@ -106,8 +106,7 @@ internal static unsafe partial class IntegerDot
             NibbleEightRowsOneToken<TBlocks>(w, rowBytes, a, blocks, y);
             return;
         }
-        for (int t = 0; t < tokens; t += EightRowTokenChunk)
-            NibbleEightRowsTokens<TBlocks>(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
+        InTokenChunks(&NibbleEightRowsTokens<TBlocks>, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
     }
 
     // Decoding: the weights stream past once, so the next eight rows are fetched while these are used.

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace StarChat.Engine.Kernels.Integer;
 
 /// <summary>
-/// Q2_K eight rows at a time for prompts (see <see cref="KEightRows{TQuants}"/> for the idea and the loop order). Each
+/// Q2_K eight rows at a time for prompts (see <see cref="KEightRowsTokens{TQuants}"/> for the idea and the loop order). Each
 /// 16-byte run of 2-bit quants is transposed so lane r holds row r, and each of its four bit pairs is one 16-weight
 /// sub-block (0…3 per weight), summed in int16 over its four groups before a <c>vpmaddwd</c> with the eight rows'
 /// 4-bit scales. The minimums are taken off once per block as dmin·Σ_j m_j·Σy_j, from Q8_K's sixteen 16-value sums.
@@ -13,15 +13,9 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </summary>
 internal static unsafe partial class IntegerDot
 {
-    // Prompts (four tokens or more), in chunks of up to EightRowTokenChunk tokens.
-    private static void Q2_KEightRows(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
-    {
-        for (int t = 0; t < tokens; t += EightRowTokenChunk)
-            Q2_KEightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
-    }
-
-    // Block by block; each 16-byte run of the block is unpacked once and used for every token, whose sums wait in a
-    // small buffer, and so do the eight rows' f32 outputs of each token until the last block.
+    // Prompts (four tokens or more, EightRowTokenChunk at a time), block by block; each 16-byte run of the block is
+    // unpacked once and used for every token, whose sums wait in a small buffer, and so do the eight rows' f32
+    // outputs of each token until the last block.
     private static void Q2_KEightRowsTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);

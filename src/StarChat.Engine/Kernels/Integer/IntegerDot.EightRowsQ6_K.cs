@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace StarChat.Engine.Kernels.Integer;
 
 /// <summary>
-/// Q6_K eight rows at a time for prompts (see <see cref="KEightRows{TQuants}"/> for the idea and the loop order). Each 16-byte run of
+/// Q6_K eight rows at a time for prompts (see <see cref="KEightRowsTokens{TQuants}"/> for the idea and the loop order). Each 16-byte run of
 /// low-nibble bytes and of high-bit bytes is transposed so lane r holds row r, and four 16-weight sub-blocks are
 /// rebuilt from them as unsigned 6-bit values (0…63). A sub-block's products are summed in int16 two groups at a
 /// time (2·2·63·127 fits; four would not) before a <c>vpmaddwd</c> with the eight rows' scales. The −32 offset of
@@ -14,15 +14,9 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </summary>
 internal static unsafe partial class IntegerDot
 {
-    // Prompts (four tokens or more), in chunks of up to EightRowTokenChunk tokens.
-    private static void Q6_KEightRows(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
-    {
-        for (int t = 0; t < tokens; t += EightRowTokenChunk)
-            Q6_KEightRowsTokens(w, rowBytes, a + t * aStride, aStride, blocks, Math.Min(EightRowTokenChunk, tokens - t), y + t * yStride, yStride);
-    }
-
-    // Block by block; each 16-byte run of the block is unpacked once and used for every token, whose sums wait in
-    // a small buffer, and so do the eight rows' f32 outputs of each token until the last block.
+    // Prompts (four tokens or more, EightRowTokenChunk at a time), block by block; each 16-byte run of the block is
+    // unpacked once and used for every token, whose sums wait in a small buffer, and so do the eight rows' f32
+    // outputs of each token until the last block.
     private static void Q6_KEightRowsTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
