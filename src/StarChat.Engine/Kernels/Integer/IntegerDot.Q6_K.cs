@@ -15,9 +15,17 @@ internal static unsafe partial class IntegerDot
 
     // pshufb masks putting group scales (g, g + 1) in the low / high eight bytes: the two 16-weight groups of
     // 32-weight chunk c = 4h + k.
-    private static readonly Vector128<byte>[] s_q6ScalePairs = [.. Enumerable.Range(0, 8).Select(c =>
-        Vector128.Create((byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c), (byte)(2 * c),
-            (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1), (byte)(2 * c + 1)))];
+    private static readonly Vector128<byte>[] s_q6ScalePairs = Q6ScalePairs();
+
+    // A loop, not LINQ: LINQ over Vector128 is generic code no ReadyToRun image holds, a dozen methods compiled
+    // while every model loads (this class's initializer runs when any integer kernel is created).
+    private static Vector128<byte>[] Q6ScalePairs()
+    {
+        var pairs = new Vector128<byte>[8];
+        for (int c = 0; c < pairs.Length; c++)
+            pairs[c] = Vector128.Create(Vector64.Create((byte)(2 * c)), Vector64.Create((byte)(2 * c + 1)));
+        return pairs;
+    }
 
     // q = 6-bit unsigned (0…63); Σ (q − 32)·y·s = Σ q·y·s − 32·Σ_g s_g·bsum_g, the second term from Q8_K's sums of
     // 16 quants once per block (ggml subtracts maddubs(32, y) in every chunk instead).
