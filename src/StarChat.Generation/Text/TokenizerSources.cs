@@ -1,4 +1,5 @@
 using System.Text;
+using StarChat.Formats;
 using StarChat.Formats.Tokenizers;
 using StarChat.Text.Chat;
 using StarChat.Text.Tokenization;
@@ -57,15 +58,10 @@ public static class TokenizerSources
                     break;
             }
         }
-        var merges = new List<(string, string)>(data.Merges.Count);
-        for (int i = 0; i < data.Merges.Count; i++)
-        {
-            string m = data.Merges[i];
-            int space = m.IndexOf(' ', StringComparison.Ordinal);
-            if (space <= 0 || space == m.Length - 1)
-                throw new TokenizerFormatException(origin, $"tokenizer.ggml.merges[{i}]", $"expected \"left right\", got \"{m}\"");
-            merges.Add((m[..space], m[(space + 1)..]));
-        }
+        // Split when the tokenizer is built, a line at a time, and only into strings when someone reads them as pairs.
+        var merges = data.Merges is PackedStringCollection packed
+            ? new MergeLines(origin, "tokenizer.ggml.merges", packed.Count, packed.Bytes)
+            : new MergeLines(origin, "tokenizer.ggml.merges", data.Merges.Count, i => Encoding.UTF8.GetBytes(data.Merges[i]));
         var definition = new TokenizerDefinition
         {
             Origin = origin,

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace StarChat.Text.Tokenization;
 
@@ -17,7 +16,7 @@ internal sealed class BpeModel
     private const int QuadraticLimit = 48;
 
     private readonly int[] _byteToId;
-    private readonly Dictionary<long, Merge> _merges;
+    private readonly MergeTable _merges;
     private readonly Dictionary<string, int>? _wholeWords;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
@@ -30,46 +29,81 @@ internal sealed class BpeModel
     /// <param name="origin">Names the source in error messages.</param>
     /// <exception cref="TokenizerFormatException">A merge refers to a string that is not in the vocabulary.</exception>
     public BpeModel(IReadOnlyList<string?> tokens, IReadOnlyList<(string Left, string Right)> merges, bool ignoreMerges, int? unkId, string origin)
-        : this(Vocabulary(tokens), merges, ignoreMerges, unkId, origin)
+        : this(Vocabulary(tokens), tokens, merges, ignoreMerges, unkId, origin)
     {
     }
 
     /// <summary>Builds the model from a byte-level string → id map (only read here; copied when kept for <paramref name="ignoreMerges"/>).</summary>
-    /// <param name="ids">Byte-level token string → id (<see cref="Vocabulary"/>).</param>
-    /// <param name="merges">Merge pairs, highest priority first.</param>
+    /// <param name="ids">Byte-level token string → id (<see cref="Vocabulary"/> of <paramref name="tokens"/>).</param>
+    /// <param name="tokens">Byte-level token strings by id.</param>
+    /// <param name="merges">Merge pairs, highest priority first (<see cref="MergeLines"/> are read without splitting them into strings).</param>
     /// <param name="ignoreMerges">Hugging Face <c>ignore_merges</c>: a word that is itself in the vocabulary maps to it directly.</param>
     /// <param name="unkId">Id emitted for a byte with no symbol; null drops such bytes.</param>
     /// <param name="origin">Names the source in error messages.</param>
-    /// <exception cref="TokenizerFormatException">A merge refers to a string that is not in the vocabulary.</exception>
-    public BpeModel(Dictionary<string, int> ids, IReadOnlyList<(string Left, string Right)> merges, bool ignoreMerges, int? unkId, string origin)
+    /// <exception cref="TokenizerFormatException">A merge refers to a string that is not in the vocabulary, or a merge line is malformed.</exception>
+    public BpeModel(Dictionary<string, int> ids, IReadOnlyList<string?> tokens, IReadOnlyList<(string Left, string Right)> merges, bool ignoreMerges, int? unkId, string origin)
     {
         _byteToId = new int[256];
         for (int b = 0; b < 256; b++)
             _byteToId[b] = ids.TryGetValue(ByteLevelAlphabet.ByteToChar[b].ToString(), out var id) ? id : unkId ?? -1;
 
         var lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<char> joined = stackalloc char[256];
-        _merges = new Dictionary<long, Merge>(merges.Count);
+        var lines = merges as MergeLines;
+        Span<char> lineBuffer = stackalloc char[256], joinedBuffer = stackalloc char[256];
+        // Vocabularies made by training BPE list each merge's result right after the previous one's: the token at the
+        // last result's distance from its rank is compared first, and the string → id lookup is made only when that
+        // guess fails (a tenth of the cost). A string listed twice maps to its first id, so then every merge looks it up.
+        bool guessing = ids.Count == NonNullCount(tokens);
+        int distance = 0;
+        _merges = new MergeTable(merges.Count);
         for (int rank = 0; rank < merges.Count; rank++)
         {
-            var (left, right) = merges[rank];
-            if (!ids.TryGetValue(left, out int a) || !ids.TryGetValue(right, out int b))
+            scoped ReadOnlySpan<char> left, right;
+            if (lines is not null)
+            {
+                var line = lines.Line(rank, lineBuffer, out int space);
+                left = line[..space];
+                right = line[(space + 1)..];
+            }
+            else
+            {
+                var (l, r) = merges[rank];
+                left = l;
+                right = r;
+            }
+            if (!lookup.TryGetValue(left, out int a) || !lookup.TryGetValue(right, out int b))
                 throw new TokenizerFormatException(origin, $"merges[{rank}]", $"merge '{left} {right}' uses a token that is not in the vocabulary");
-            // The merged string is looked up without allocating it (one per merge, ~50k at every load).
-            int length = left.Length + right.Length;
-            var pair = length <= joined.Length ? joined[..length] : new char[length];
-            left.CopyTo(pair);
-            right.CopyTo(pair[left.Length..]);
-            if (!lookup.TryGetValue(pair, out int merged))
-                throw new TokenizerFormatException(origin, $"merges[{rank}]", $"merge '{left} {right}' produces '{left + right}', which is not in the vocabulary");
-            // A pair listed twice keeps its first (highest-priority) rank.
-            _merges.TryAdd(Key(a, b), new Merge(rank, merged));
+            int merged = rank + distance;
+            if (!guessing || !IsConcatenation(tokens, merged, left, right))
+            {
+                // The merged string is looked up without allocating it.
+                int length = left.Length + right.Length;
+                var pair = length <= joinedBuffer.Length ? joinedBuffer[..length] : new char[length];
+                left.CopyTo(pair);
+                right.CopyTo(pair[left.Length..]);
+                if (!lookup.TryGetValue(pair, out merged))
+                    throw new TokenizerFormatException(origin, $"merges[{rank}]", $"merge '{left} {right}' produces '{pair}', which is not in the vocabulary");
+                distance = merged - rank;
+            }
+            _merges.TryAdd(a, b, new Merge(rank, merged));
         }
 
         if (ignoreMerges)
             _wholeWords = new Dictionary<string, int>(ids, StringComparer.Ordinal);
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    private static int NonNullCount(IReadOnlyList<string?> tokens)
+    {
+        int count = 0;
+        for (int id = 0; id < tokens.Count; id++)
+            count += tokens[id] is null ? 0 : 1;
+        return count;
+    }
+
+    private static bool IsConcatenation(IReadOnlyList<string?> tokens, int id, ReadOnlySpan<char> left, ReadOnlySpan<char> right)
+        => (uint)id < (uint)tokens.Count && tokens[id] is { } token && token.Length == left.Length + right.Length
+            && token.AsSpan().StartsWith(left, StringComparison.Ordinal) && token.AsSpan(left.Length).SequenceEqual(right);
 
     /// <summary>Byte-level string → id; a string listed twice keeps its first id.</summary>
     internal static Dictionary<string, int> Vocabulary(IReadOnlyList<string?> tokens)
@@ -142,7 +176,7 @@ internal sealed class BpeModel
             int bestRank = int.MaxValue, bestPos = -1, bestId = 0;
             for (int i = 0; i + 1 < count; i++)
             {
-                if (_merges.TryGetValue(Key(symbols[i], symbols[i + 1]), out var m) && m.Rank < bestRank)
+                if (_merges.TryGet(symbols[i], symbols[i + 1], out var m) && m.Rank < bestRank)
                 {
                     bestRank = m.Rank;
                     bestPos = i;
@@ -179,7 +213,7 @@ internal sealed class BpeModel
         var heap = new PriorityQueue<(int Pos, int Right, int NewId), (int Rank, int Pos)>();
         for (int i = 0; i + 1 < n; i++)
         {
-            if (_merges.TryGetValue(Key(id[i], id[i + 1]), out var m))
+            if (_merges.TryGet(id[i], id[i + 1], out var m))
                 heap.Enqueue((i, i + 1, m.NewId), (m.Rank, i));
         }
         while (heap.TryDequeue(out var top, out _))
@@ -188,7 +222,7 @@ internal sealed class BpeModel
             // Stale entries: either side merged away or changed since the pair was queued.
             if (!alive[pos] || next[pos] != top.Right || !alive[top.Right])
                 continue;
-            if (!_merges.TryGetValue(Key(id[pos], id[top.Right]), out var current) || current.NewId != top.NewId)
+            if (!_merges.TryGet(id[pos], id[top.Right], out var current) || current.NewId != top.NewId)
                 continue;
             int right = top.Right;
             id[pos] = top.NewId;
@@ -196,9 +230,9 @@ internal sealed class BpeModel
             next[pos] = next[right];
             if (next[right] >= 0)
                 prev[next[right]] = pos;
-            if (prev[pos] >= 0 && _merges.TryGetValue(Key(id[prev[pos]], id[pos]), out var left))
+            if (prev[pos] >= 0 && _merges.TryGet(id[prev[pos]], id[pos], out var left))
                 heap.Enqueue((prev[pos], pos, left.NewId), (left.Rank, prev[pos]));
-            if (next[pos] >= 0 && _merges.TryGetValue(Key(id[pos], id[next[pos]]), out var after))
+            if (next[pos] >= 0 && _merges.TryGet(id[pos], id[next[pos]], out var after))
                 heap.Enqueue((pos, next[pos], after.NewId), (after.Rank, pos));
         }
         var result = new List<int>(n);
@@ -206,14 +240,4 @@ internal sealed class BpeModel
             result.Add(id[i]);
         return [.. result];
     }
-
-    /// <summary>
-    /// A pair's dictionary key. A long hashes as high ^ low, so the plain (left, right) packing gives every pair with the
-    /// same left ^ right one bucket (long chains: first-time encoding ran at half speed). The high half carries
-    /// left ^ (right · golden ratio) instead; the low half keeps right, so the key still names one pair.
-    /// </summary>
-    private static long Key(int left, int right) => ((long)(left ^ (int)((uint)right * 0x9E3779B1u)) << 32) | (uint)right;
-
-    [StructLayout(LayoutKind.Auto)]
-    private readonly record struct Merge(int Rank, int NewId);
 }

@@ -34,20 +34,19 @@ public static class ByteLevelAlphabet
         return map;
     }
 
-    /// <summary>Maps a byte-level token string back to its bytes; false when a character is outside the alphabet.</summary>
-    public static bool TryDecode(string token, out byte[] bytes)
+    /// <summary>
+    /// Maps a byte-level token string back to its bytes, one per character, into <paramref name="destination"/> (at
+    /// least as long as the token); false when a character is outside the alphabet.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<char> token, Span<byte> destination)
     {
-        bytes = new byte[token.Length];
         for (int i = 0; i < token.Length; i++)
         {
             char c = token[i];
             int b = c < CharToByte.Length ? CharToByte[c] : -1;
             if (b < 0)
-            {
-                bytes = [];
                 return false;
-            }
-            bytes[i] = (byte)b;
+            destination[i] = (byte)b;
         }
         return true;
     }

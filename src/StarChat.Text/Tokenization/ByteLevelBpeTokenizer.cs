@@ -12,7 +12,10 @@ public sealed class ByteLevelBpeTokenizer
 {
     private readonly BpeModel _bpe;
     private readonly AddedTokenMatcher _rawAll, _normalizedAll, _rawPlain, _normalizedPlain;
-    private readonly byte[][] _idToBytes;
+    // Every token's bytes in one buffer, token i at [_tokenStarts[i], _tokenStarts[i + 1]): 49k small arrays were a
+    // tenth of building the tokenizer.
+    private readonly byte[] _tokenBytes;
+    private readonly int[] _tokenStarts;
     private readonly string?[] _idToToken;
     private readonly AddedToken?[] _addedById;
     private readonly Dictionary<string, int> _tokenToId;
@@ -34,32 +37,57 @@ public sealed class ByteLevelBpeTokenizer
 
         // One string → id map serves the BPE model's construction and then, with the added tokens, TokenToId.
         _tokenToId = BpeModel.Vocabulary(definition.Tokens);
-        _bpe = new BpeModel(_tokenToId, definition.Merges, definition.IgnoreMerges, definition.UnkTokenId, definition.Origin);
-        _idToBytes = new byte[vocabSize][];
+        _bpe = new BpeModel(_tokenToId, definition.Tokens, definition.Merges, definition.IgnoreMerges, definition.UnkTokenId, definition.Origin);
         _idToToken = new string?[vocabSize];
         _addedById = new AddedToken?[vocabSize];
         for (int id = 0; id < definition.Tokens.Count; id++)
-        {
-            var token = definition.Tokens[id];
-            _idToToken[id] = token;
-            _idToBytes[id] = token is null ? []
-                : ByteLevelAlphabet.TryDecode(token, out var bytes) ? bytes : Encoding.UTF8.GetBytes(token);
-        }
+            _idToToken[id] = definition.Tokens[id];
         foreach (var t in definition.AddedTokens)
         {
             _addedById[t.Id] = t;
             _idToToken[t.Id] = t.Content;
-            _idToBytes[t.Id] = Encoding.UTF8.GetBytes(t.Content);
             _tokenToId[t.Content] = t.Id;
         }
-        for (int id = 0; id < vocabSize; id++)
-            _idToBytes[id] ??= [];
+        (_tokenBytes, _tokenStarts) = PackTokenBytes(_idToToken, _addedById);
 
         var added = definition.AddedTokens;
         _rawAll = new AddedTokenMatcher(added.Where(t => !t.Normalized));
         _normalizedAll = new AddedTokenMatcher(added.Where(t => t.Normalized));
         _rawPlain = new AddedTokenMatcher(added.Where(t => !t.Normalized && !t.Special));
         _normalizedPlain = new AddedTokenMatcher(added.Where(t => t.Normalized && !t.Special));
+    }
+
+    // A byte-level token stands for one byte per character; an added token, or a vocabulary string outside the
+    // byte-level alphabet, for its UTF-8 encoding.
+    private static (byte[] Bytes, int[] Starts) PackTokenBytes(string?[] tokens, AddedToken?[] added)
+    {
+        var starts = new int[tokens.Length + 1];
+        for (int id = 0; id < tokens.Length; id++)
+        {
+            string? token = tokens[id];
+            int length = token is null ? 0
+                : added[id] is null && IsByteLevel(token) ? token.Length
+                : Encoding.UTF8.GetByteCount(token);
+            starts[id + 1] = checked(starts[id] + length);
+        }
+        var bytes = new byte[starts[^1]];
+        for (int id = 0; id < tokens.Length; id++)
+        {
+            var destination = bytes.AsSpan(starts[id], starts[id + 1] - starts[id]);
+            if (tokens[id] is { } token && (added[id] is not null || !ByteLevelAlphabet.TryDecode(token, destination)))
+                Encoding.UTF8.GetBytes(token, destination);
+        }
+        return (bytes, starts);
+
+        static bool IsByteLevel(string token)
+        {
+            foreach (char c in token)
+            {
+                if (c >= ByteLevelAlphabet.CharToByte.Length || ByteLevelAlphabet.CharToByte[c] < 0)
+                    return false;
+            }
+            return true;
+        }
     }
 
     /// <summary>Builds a tokenizer from its definition.</summary>
@@ -70,7 +98,7 @@ public sealed class ByteLevelBpeTokenizer
     public TokenizerDefinition Definition => _definition;
 
     /// <summary>Number of ids: one past the largest id of the vocabulary and the added tokens.</summary>
-    public int VocabSize => _idToBytes.Length;
+    public int VocabSize => _idToToken.Length;
 
     /// <summary>Number of BPE merges.</summary>
     public int MergeCount => _bpe.MergeCount;
@@ -173,8 +201,8 @@ public sealed class ByteLevelBpeTokenizer
         foreach (int id in ids)
         {
             if (Skip(id, skipSpecialTokens)) continue;
-            var b = _idToBytes[id];
-            b.CopyTo(bytes, at);
+            var b = TokenBytes(id);
+            b.CopyTo(bytes.AsSpan(at));
             at += b.Length;
         }
         return bytes;
@@ -186,9 +214,9 @@ public sealed class ByteLevelBpeTokenizer
     /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
     public ReadOnlySpan<byte> TokenBytes(int id)
     {
-        if ((uint)id >= (uint)_idToBytes.Length)
-            throw new ArgumentOutOfRangeException(nameof(id), id, $"token id {id} is outside the vocabulary (0..{_idToBytes.Length - 1})");
-        return _idToBytes[id];
+        if ((uint)id >= (uint)_idToToken.Length)
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"token id {id} is outside the vocabulary (0..{_idToToken.Length - 1})");
+        return _tokenBytes.AsSpan(_tokenStarts[id], _tokenStarts[id + 1] - _tokenStarts[id]);
     }
 
     /// <summary>True when <paramref name="id"/> is a special (control) added token.</summary>

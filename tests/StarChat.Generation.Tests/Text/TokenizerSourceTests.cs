@@ -1,3 +1,4 @@
+using StarChat.Formats;
 using StarChat.Formats.Gguf;
 using StarChat.Formats.Tokenizers;
 using StarChat.Generation.Text;
@@ -46,6 +47,33 @@ public class TokenizerSourceTests
         var merges = MergeReconstruction.FromVocabulary(tokens, skip, "starcoder");
         Assert.Equal(48891, data.Merges.Count);
         Assert.Equal(data.Merges, merges.Select(m => $"{m.Left} {m.Right}"));
+    }
+
+    [Fact]
+    public void FromGguf_StarCoderVocabulary_ReadsBackEveryMergeLine()
+    {
+        using var gguf = GgufFile.Open(SharedPaths.Data("tokenizer", "starcoder", "ggml-vocab-starcoder.gguf"));
+        var data = GgufTokenizerData.FromMetadata("starcoder", gguf.Metadata)!;
+        var definition = TokenizerSources.FromGguf(data, "starcoder").Tokenizer.Definition;
+        Assert.Equal(data.Merges, definition.Merges.Select(m => $"{m.Left} {m.Right}"));
+        Assert.Equal(data.Merges.Count, TokenizerSources.FromGguf(data, "starcoder").Tokenizer.MergeCount);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FromGguf_MalformedMergeLine_ThrowsNamingIt(bool packed)
+    {
+        string[] merges = ["a b", "ab"];
+        var data = new GgufTokenizerData
+        {
+            Model = "gpt2",
+            Tokens = ["a", "b", "ab"],
+            Merges = packed ? new PackedStringCollection(merges) : merges,
+        };
+        var e = Assert.Throws<TokenizerFormatException>(() => TokenizerSources.FromGguf(data, "bad.gguf"));
+        Assert.Equal("tokenizer.ggml.merges[1]", e.Field);
+        Assert.StartsWith("bad.gguf: ", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
