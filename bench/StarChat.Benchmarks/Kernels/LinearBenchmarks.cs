@@ -9,7 +9,7 @@ namespace StarChat.Benchmarks.Kernels;
 /// <summary>
 /// The linear layers of StarCoderBase-1B. Scalar is the baseline; <c>Selected</c> is the rung chosen at start-up on one
 /// thread; <c>SelectedAllThreads</c> adds a <see cref="WorkerPool"/> of every core.
-/// Try other rungs with <c>--envVars DOTNET_EnableAVX512F:0</c> (or <c>STARCHAT_KERNEL_PATH:vector256</c>).
+/// Try other rungs with <c>--envVars DOTNET_EnableAVX512:0</c> (or <c>STARCHAT_KERNEL_PATH:vector256</c>).
 /// </summary>
 [Config(typeof(KernelBenchConfig))]
 public abstract class LinearBenchmarks : IDisposable

@@ -16,7 +16,7 @@ internal sealed class DequantizingMatMulKernel(TensorType type) : IMatMulKernel
 
     public int PreparedBytesPerToken(int inFeatures, int tokens) => 0;
 
-    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
+    public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
 
     public void Multiply(in MatMulBlock block)
     {

@@ -10,7 +10,7 @@ internal sealed class F32MatMulKernel : IMatMulKernel
 
     public int PreparedBytesPerToken(int inFeatures, int tokens) => 0;
 
-    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
+    public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
 
     public void Multiply(in MatMulBlock block)
     {

@@ -26,11 +26,11 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     public int PreparedBytesPerToken(int inFeatures, int tokens)
         => (tokens == 1 ? DecodingPreparedLength(inFeatures) : PaddedLength(inFeatures)) * sizeof(float);
 
-    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
+    public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
     {
         var row = MemoryMarshal.Cast<byte, float>(prepared);
         if (tokens == 1)
-            PrepareDecoding(input, row);
+            PrepareDecoding(path, input, row);
         else
             row[^1] = TryPrepareRebiased(input, row[..input.Length]) ? 1 : 0;
     }
@@ -40,7 +40,7 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     protected virtual int DecodingPreparedLength(int inFeatures) => 0;
 
     /// <summary>Prepares the one token of a decoding step for <see cref="MultiplyOneToken"/>.</summary>
-    protected virtual void PrepareDecoding(ReadOnlySpan<float> input, Span<float> prepared) { }
+    protected virtual void PrepareDecoding(KernelPath path, ReadOnlySpan<float> input, Span<float> prepared) { }
 
     private static int PaddedLength(int inFeatures) => checked(((inFeatures + 15) & ~15) + 16);
 
@@ -130,28 +130,37 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 
     protected override bool IsBFloat16 => false;
 
-    // On AVX2, widens with fewer instructions (InterleavedHalfDot) against activations interleaved once per matmul,
-    // the last float flagging whether they fit its shortcut; rows it cannot take, and other rungs, use RowDot.
+    // On AVX2 and AVX-512, widens with fewer instructions (InterleavedHalfDot) against activations interleaved once per
+    // matmul in the order of the call's vector width, the last float flagging whether they fit the shortcut; rows it
+    // cannot take, and other rungs, use RowDot.
     protected override int DecodingPreparedLength(int inFeatures) => InterleavedHalfDot.IsSupported ? inFeatures + 1 : 0;
 
-    protected override void PrepareDecoding(ReadOnlySpan<float> input, Span<float> prepared)
+    protected override void PrepareDecoding(KernelPath path, ReadOnlySpan<float> input, Span<float> prepared)
     {
-        if (InterleavedHalfDot.IsSupported)
-            prepared[^1] = InterleavedHalfDot.TryPrepare(input, prepared[..input.Length]) ? 1 : 0;
+        if (!InterleavedHalfDot.IsSupported)
+            return;
+        var order = prepared[..input.Length];
+        prepared[^1] = path switch
+        {
+            KernelPath.Vector512 when InterleavedHalfDot.Is512Supported => InterleavedHalfDot.TryPrepare512(input, order),
+            KernelPath.Vector256 => InterleavedHalfDot.TryPrepare(input, order),
+            _ => false,
+        } ? 1 : 0;
     }
 
     protected override void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> prepared, Span<float> y)
     {
-        if (path != KernelPath.Vector256 || !InterleavedHalfDot.IsSupported)
+        if (!InterleavedHalfDot.IsSupported || prepared[n] != 1 || path is not (KernelPath.Vector256 or KernelPath.Vector512))
         {
             base.MultiplyOneToken(path, w, n, x, prepared, y);
             return;
         }
-        bool fast = prepared[n] == 1;
+        bool wide = path == KernelPath.Vector512;
         for (int r = 0; r < y.Length; r++)
         {
             var row = w.Slice(r * n, n);
-            y[r] = fast && InterleavedHalfDot.TryDot(row, prepared, out float sum) ? sum : RowDot(path, row, x);
+            bool done = wide ? InterleavedHalfDot.TryDot512(row, prepared, out float sum) : InterleavedHalfDot.TryDot(row, prepared, out sum);
+            y[r] = done ? sum : RowDot(path, row, x);
         }
     }
 

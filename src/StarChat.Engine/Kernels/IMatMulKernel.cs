@@ -19,8 +19,9 @@ public interface IMatMulKernel
     int PreparedBytesPerToken(int inFeatures, int tokens);
 
     /// <summary>Converts one token's f32 activations into this kernel's form
-    /// (<see cref="PreparedBytesPerToken"/> bytes) for a call of <paramref name="tokens"/> tokens.</summary>
-    void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared);
+    /// (<see cref="PreparedBytesPerToken"/> bytes) for a call of <paramref name="tokens"/> tokens whose
+    /// <see cref="Multiply"/> runs on <paramref name="path"/> (a form may depend on the vector width).</summary>
+    void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared);
 
     /// <summary>
     /// For every token t and every row r of the block: <c>block.Output[t·OutFeatures + RowStart + r] = Σ_i x[t, i]·W[RowStart + r, i]</c>

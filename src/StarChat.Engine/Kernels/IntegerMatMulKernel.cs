@@ -43,7 +43,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
     }
 
     // The activation row, then (for the eight-row kernel) one block sum per block.
-    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
+    public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
     {
         int blocks = input.Length / _blockSize;
         var row = prepared[..(blocks * _activationBlockBytes)];

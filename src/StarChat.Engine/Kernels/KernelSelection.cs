@@ -5,7 +5,7 @@ namespace StarChat.Engine.Kernels;
 /// <summary>
 /// Picks the kernel rung once, at start-up: <see cref="KernelPath.Vector512"/> when the JIT accelerates
 /// <c>Vector512</c>, else <see cref="KernelPath.Vector256"/> when it accelerates <c>Vector256</c>, else scalar.
-/// The <c>DOTNET_EnableAVX512F=0</c>, <c>DOTNET_EnableAVX2=0</c> and <c>DOTNET_EnableHWIntrinsic=0</c> runtime
+/// The <c>DOTNET_EnableAVX512=0</c>, <c>DOTNET_EnableAVX2=0</c> and <c>DOTNET_EnableHWIntrinsic=0</c> runtime
 /// knobs therefore move the choice down the ladder, and <c>STARCHAT_KERNEL_PATH</c>
 /// (<c>scalar</c>, <c>vector256</c>, <c>vector512</c>) forces a rung for debugging and benchmarks.
 /// </summary>

@@ -83,7 +83,7 @@ public static unsafe class MatMul
         int preparedPerToken = kernel.PreparedBytesPerToken(inFeatures, tokens);
         var prepared = preparedPerToken == 0 ? [] : KernelScratch.Bytes(checked(preparedPerToken * tokens));
         if (preparedPerToken > 0)
-            PrepareAll(kernel, input, tokens, inFeatures, prepared, preparedPerToken, pool);
+            PrepareAll(kernel, path, input, tokens, inFeatures, prepared, preparedPerToken, pool);
 
         if (rowsPerBlock <= 0)
         {
@@ -128,13 +128,13 @@ public static unsafe class MatMul
     private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 
     // Quantizing a prompt's activations is real work (T × in values), so several tokens are split across the pool.
-    private static void PrepareAll(IMatMulKernel kernel, ReadOnlySpan<float> input, int tokens, int inFeatures,
+    private static void PrepareAll(IMatMulKernel kernel, KernelPath path, ReadOnlySpan<float> input, int tokens, int inFeatures,
         Span<byte> prepared, int preparedPerToken, WorkerPool? pool)
     {
         if (pool is null || tokens < 4)
         {
             for (int t = 0; t < tokens; t++)
-                kernel.Prepare(input.Slice(t * inFeatures, inFeatures), tokens, prepared.Slice(t * preparedPerToken, preparedPerToken));
+                kernel.Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens, prepared.Slice(t * preparedPerToken, preparedPerToken));
             return;
         }
         fixed (float* x = input)
@@ -143,6 +143,7 @@ public static unsafe class MatMul
             pool.ParallelFor(tokens, Math.Max(1, tokens / (4 * pool.ThreadCount)), new PrepareBody
             {
                 Kernel = kernel,
+                Path = path,
                 Input = x,
                 InFeatures = inFeatures,
                 Prepared = p,
@@ -155,6 +156,7 @@ public static unsafe class MatMul
     private struct PrepareBody : IParallelBody
     {
         public IMatMulKernel Kernel;
+        public KernelPath Path;
         public float* Input;
         public int InFeatures;
         public byte* Prepared;
@@ -164,7 +166,7 @@ public static unsafe class MatMul
         public readonly void Invoke(int start, int end)
         {
             for (int t = start; t < end; t++)
-                Kernel.Prepare(new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures), Tokens,
+                Kernel.Prepare(Path, new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures), Tokens,
                     new Span<byte>(Prepared + (long)t * PreparedBytesPerToken, PreparedBytesPerToken));
         }
     }

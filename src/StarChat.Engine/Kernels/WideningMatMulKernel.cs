@@ -21,7 +21,7 @@ internal sealed class WideningMatMulKernel(TensorType type, WideningMatMulKernel
 
     public int PreparedBytesPerToken(int inFeatures, int tokens) => 0;
 
-    public void Prepare(ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
+    public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
 
     public void Multiply(in MatMulBlock block)
     {

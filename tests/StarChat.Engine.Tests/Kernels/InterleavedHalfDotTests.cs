@@ -1,25 +1,27 @@
-using System.Runtime.Intrinsics.X86;
 using StarChat.Engine.Kernels;
 using StarChat.Engine.Tensors;
 
 namespace StarChat.Engine.Tests.Kernels;
 
 /// <summary>
-/// The AVX2 F16 decoding dot (<see cref="InterleavedHalfDot"/>) against a float64 reference over the exact f16
-/// values, including the values its widening treats specially: signed zeros, subnormals, the largest finite half,
-/// and infinities/NaN (which must fall back to the exact path), and activations too large to carry 2^112.
+/// The AVX2 and AVX-512 F16 decoding dots (<see cref="InterleavedHalfDot"/>) against a float64 reference over the
+/// exact f16 values, including the values their widening treats specially: signed zeros, subnormals, the largest
+/// finite half, and infinities/NaN (which must fall back to the exact path), and activations too large to carry 2^112.
 /// </summary>
 public sealed class InterleavedHalfDotTests
 {
     [Theory]
-    [InlineData(16)]
-    [InlineData(32)]
-    [InlineData(48)]
-    [InlineData(2048 + 5)]
-    public void TryDot_EveryFiniteHalfKind_MatchesDoubleReference(int n)
+    [InlineData(16, false)]
+    [InlineData(32, false)]
+    [InlineData(48, false)]
+    [InlineData(2048 + 5, false)]
+    [InlineData(32, true)]
+    [InlineData(64, true)]
+    [InlineData(96 + 16, true)]
+    [InlineData(2048 + 5, true)]
+    public void TryDot_EveryFiniteHalfKind_MatchesDoubleReference(int n, bool wide)
     {
-        if (!InterleavedHalfDot.IsSupported)
-            Assert.Skip("no AVX2 here: the path is never taken");
+        SkipUnlessSupported(wide);
         var random = new Random(n);
         var w = new ushort[n];
         var x = new float[n];
@@ -37,8 +39,8 @@ public sealed class InterleavedHalfDotTests
         }
         var prepared = new float[n];
 
-        Assert.True(InterleavedHalfDot.TryPrepare(x, prepared));
-        Assert.True(InterleavedHalfDot.TryDot(w, prepared, out float actual));
+        Assert.True(Prepare(wide, x, prepared));
+        Assert.True(Dot(wide, w, prepared, out float actual));
 
         double expected = 0, magnitude = 0;
         for (int i = 0; i < n; i++)
@@ -51,25 +53,27 @@ public sealed class InterleavedHalfDotTests
     }
 
     [Theory]
-    [InlineData((ushort)0x7C00)]   // +inf
-    [InlineData((ushort)0xFC00)]   // -inf
-    [InlineData((ushort)0x7E00)]   // NaN
-    public void TryDot_RowWithInfinityOrNaN_RefusesAndMatMulGivesTheExactResult(ushort special)
+    [InlineData((ushort)0x7C00, false)]   // +inf
+    [InlineData((ushort)0xFC00, false)]   // -inf
+    [InlineData((ushort)0x7E00, false)]   // NaN
+    [InlineData((ushort)0x7C00, true)]
+    [InlineData((ushort)0xFC00, true)]
+    [InlineData((ushort)0x7E00, true)]
+    public void TryDot_RowWithInfinityOrNaN_RefusesAndMatMulGivesTheExactResult(ushort special, bool wide)
     {
-        if (!Avx2.IsSupported)
-            Assert.Skip("no AVX2 here: the path is never taken");
+        SkipUnlessSupported(wide);
         const int n = 64;
         var weight = NativeTensor.Random(TensorType.F16, 3, n, seed: 4);
         var bytes = weight.Data;
         BitConverter.TryWriteBytes(bytes.Slice((n + 37) * 2, 2), special);   // row 1, column 37
         var x = KernelTestData.Uniform(n, seed: 6);
         var prepared = new float[n];
-        Assert.True(InterleavedHalfDot.TryPrepare(x, prepared));
-        Assert.False(InterleavedHalfDot.TryDot(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes.Slice(n * 2, n * 2)), prepared, out _));
+        Assert.True(Prepare(wide, x, prepared));
+        Assert.False(Dot(wide, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes.Slice(n * 2, n * 2)), prepared, out _));
 
         var fast = new float[3];
         var reference = new float[3];
-        MatMul.Multiply(KernelPath.Vector256, x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
+        MatMul.Multiply(Path(wide), x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
         MatMul.Multiply(KernelPath.Scalar, x, 1, weight.View, [], reference, pool: null, rowsPerBlock: 0);
         Assert.Equal(reference[1], fast[1]);                        // ±inf or NaN, as the exact widening gives
         Assert.True(float.IsNaN(fast[1]) || float.IsInfinity(fast[1]));
@@ -78,21 +82,23 @@ public sealed class InterleavedHalfDotTests
     }
 
     [Theory]
-    [InlineData(32768f)]
-    [InlineData(-1e6f)]
-    [InlineData(float.NaN)]
-    public void TryPrepare_ActivationTooLargeForTheRebias_RefusesAndMatMulStaysExact(float large)
+    [InlineData(32768f, false)]
+    [InlineData(-1e6f, false)]
+    [InlineData(float.NaN, false)]
+    [InlineData(32768f, true)]
+    [InlineData(-1e6f, true)]
+    [InlineData(float.NaN, true)]
+    public void TryPrepare_ActivationTooLargeForTheRebias_RefusesAndMatMulStaysExact(float large, bool wide)
     {
-        if (!Avx2.IsSupported)
-            Assert.Skip("no AVX2 here: the path is never taken");
-        const int n = 48;
+        SkipUnlessSupported(wide);
+        const int n = 64;
         var weight = NativeTensor.Random(TensorType.F16, 5, n, seed: 9);
         var x = KernelTestData.Uniform(n, seed: 10);
         x[20] = large;
-        Assert.False(InterleavedHalfDot.TryPrepare(x, new float[n]));
+        Assert.False(Prepare(wide, x, new float[n]));
 
         var fast = new float[5];
-        MatMul.Multiply(KernelPath.Vector256, x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
+        MatMul.Multiply(Path(wide), x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
         for (int r = 0; r < 5; r++)
         {
             double expected = 0;
@@ -105,4 +111,40 @@ public sealed class InterleavedHalfDotTests
         }
         weight.KeepAlive();
     }
+
+    [Fact]
+    public void MatMul_DecodingOnEitherWidth_MatchesTheExactPath()
+    {
+        // 2048-wide rows through MatMul: the kernel prepares the activations in the order of the width it multiplies
+        // with; a mismatch would pair weights with the wrong activations.
+        const int rows = 24, n = 2048;
+        var weight = NativeTensor.Random(TensorType.F16, rows, n, seed: 12);
+        var x = KernelTestData.Uniform(n, seed: 13);
+        var reference = new float[rows];
+        MatMul.Multiply(KernelPath.Scalar, x, 1, weight.View, [], reference, pool: null, rowsPerBlock: 0);
+        foreach (bool wide in new[] { false, true })
+        {
+            if (wide ? !InterleavedHalfDot.Is512Supported : !InterleavedHalfDot.IsSupported)
+                continue;
+            var fast = new float[rows];
+            MatMul.Multiply(Path(wide), x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
+            for (int r = 0; r < rows; r++)
+                Assert.InRange(fast[r], reference[r] - 1e-3f, reference[r] + 1e-3f);
+        }
+        weight.KeepAlive();
+    }
+
+    private static void SkipUnlessSupported(bool wide)
+    {
+        if (wide ? !InterleavedHalfDot.Is512Supported : !InterleavedHalfDot.IsSupported)
+            Assert.Skip(wide ? "no AVX-512 here: the path is never taken" : "no AVX2 here: the path is never taken");
+    }
+
+    private static KernelPath Path(bool wide) => wide ? KernelPath.Vector512 : KernelPath.Vector256;
+
+    private static bool Prepare(bool wide, float[] x, float[] prepared)
+        => wide ? InterleavedHalfDot.TryPrepare512(x, prepared) : InterleavedHalfDot.TryPrepare(x, prepared);
+
+    private static bool Dot(bool wide, ReadOnlySpan<ushort> w, float[] prepared, out float sum)
+        => wide ? InterleavedHalfDot.TryDot512(w, prepared, out sum) : InterleavedHalfDot.TryDot(w, prepared, out sum);
 }

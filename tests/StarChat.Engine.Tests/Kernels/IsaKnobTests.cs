@@ -11,12 +11,12 @@ namespace StarChat.Engine.Tests.Kernels;
 /// </summary>
 public partial class IsaKnobTests
 {
-    public static TheoryData<string> Knobs => ["DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic"];
+    public static TheoryData<string> Knobs => ["DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic"];
 
     [Theory, MemberData(nameof(Knobs))]
     public void SelfCheck_WithKnobOff_PassesOnExpectedRung(string knob)
     {
-        var expected = knob == "DOTNET_EnableAVX512F"
+        var expected = knob == "DOTNET_EnableAVX512"
             ? (KernelPath)Math.Min((int)KernelSelection.Detect(), (int)KernelPath.Vector256)
             : KernelPath.Scalar;
 
