@@ -24,8 +24,9 @@ public sealed class MatMulTests : IDisposable
     public void Multiply_OddShapes_MatchesDoubleReference(TensorType type, int tokens, KernelPath path)
     {
         // Blocks of 3 rows exercise the 1-row tail of the dot-product tiles and several blocks the pool; blocks of 16
-        // and 24 rows also the eight-row panels (with 5 rows left over in 37, an odd panel count in 40).
-        foreach (var (outFeatures, inFeatures, rowsPerBlock) in new[] { (37, 67, 3), (5, 131, 3), (64, 16, 3), (37, 67, 16), (40, 131, 24) })
+        // and 24 rows also the eight-row panels (with 5 rows left over in 37, an odd panel count in 40) and the
+        // four-row AVX-512 tiles; 2100 inputs three slices of those tiles, the last with a tail.
+        foreach (var (outFeatures, inFeatures, rowsPerBlock) in new[] { (37, 67, 3), (5, 131, 3), (64, 16, 3), (37, 67, 16), (40, 131, 24), (13, 2100, 8) })
         {
             var weight = NativeTensor.Random(type, outFeatures, inFeatures, seed: outFeatures * 1000 + inFeatures);
             var input = KernelTestData.Uniform(tokens * inFeatures, seed: 11);
