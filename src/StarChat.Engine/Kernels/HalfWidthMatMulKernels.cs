@@ -130,9 +130,9 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 
     protected override bool IsBFloat16 => false;
 
-    // On AVX2 and AVX-512, widens with fewer instructions (InterleavedHalfDot) against activations interleaved once per
-    // matmul in the order of the call's vector width, the last float flagging whether they fit the shortcut; rows it
-    // cannot take, and other rungs, use RowDot.
+    // On AVX2 and AVX-512, widens with fewer instructions (InterleavedHalfDot) against activations put once per matmul
+    // in the order of the call's vector width, the last float flagging whether they fit (AVX2's shortcut scales them);
+    // rows it cannot take, and other rungs, use RowDot.
     protected override int DecodingPreparedLength(int inFeatures) => InterleavedHalfDot.IsSupported ? inFeatures + 1 : 0;
 
     protected override void PrepareDecoding(KernelPath path, ReadOnlySpan<float> input, Span<float> prepared)
@@ -140,12 +140,15 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
         if (!InterleavedHalfDot.IsSupported)
             return;
         var order = prepared[..input.Length];
-        prepared[^1] = path switch
+        if (path == KernelPath.Vector512 && InterleavedHalfDot.Is512Supported)
         {
-            KernelPath.Vector512 when InterleavedHalfDot.Is512Supported => InterleavedHalfDot.TryPrepare512(input, order),
-            KernelPath.Vector256 => InterleavedHalfDot.TryPrepare(input, order),
-            _ => false,
-        } ? 1 : 0;
+            InterleavedHalfDot.Order512(input, order);
+            prepared[^1] = 1;
+        }
+        else
+        {
+            prepared[^1] = path == KernelPath.Vector256 && InterleavedHalfDot.TryPrepare(input, order) ? 1 : 0;
+        }
     }
 
     protected override void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> prepared, Span<float> y)

@@ -50,15 +50,6 @@ internal static class RebiasedHalf
     public static Vector256<float> High(Vector256<ushort> h, Vector256<int> mask)
         => (Vector256.ShiftRightArithmetic(Avx2.UnpackHigh(Vector256<ushort>.Zero, h).AsInt32(), 3) & mask).AsSingle();
 
-    /// <summary>The mask <see cref="Pairs512"/> takes, created once before a loop.</summary>
-    public static Vector512<int> Mask512 => Vector512.Create(SignExponentMantissa);
-
-    /// <summary><see cref="Pairs"/> for sixteen pairs: the even halves of 32, then the odd ones.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector512<float> First, Vector512<float> Second) Pairs512(Vector512<int> pairs, Vector512<int> mask)
-        => ((Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(pairs, 16), 3) & mask).AsSingle(),
-            (Vector512.ShiftRightArithmetic(pairs, 3) & mask).AsSingle());
-
     /// <summary>
     /// Eight pairs of consecutive halves (each 32-bit lane holds two: the first in the low word) as f32·2^−112: the
     /// first halves, then the second halves — 5 instructions per 16 values, where the interleave takes 6 (used by
