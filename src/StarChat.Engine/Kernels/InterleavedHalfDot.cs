@@ -106,13 +106,14 @@ internal static class InterleavedHalfDot
     /// <summary>
     /// Σ w·x for one row on AVX-512, with activations from <see cref="Order512"/>; false (and no sum) when the row
     /// holds an infinity or NaN. Each 32-bit lane of the weights holds two halves, widened exactly by
-    /// <see cref="Widen"/>.
+    /// <see cref="ExactHalf512"/>.
     /// </summary>
     public static unsafe bool TryDot512(ReadOnlySpan<ushort> w, ReadOnlySpan<float> prepared, out float sum)
     {
         ref ushort pw = ref MemoryMarshal.GetReference(w);
         ref float px = ref MemoryMarshal.GetReference(prepared);
         nuint n = (nuint)w.Length, i = 0;
+        var half = new ExactHalf512();
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<ushort> largest = default;
         for (; i + 64 <= n; i += 64)
@@ -123,17 +124,17 @@ internal static class InterleavedHalfDot
             var h0 = Vector512.LoadUnsafe(ref pw, i);
             var h1 = Vector512.LoadUnsafe(ref pw, i + 32);
             largest = Vector512.Max(largest, Vector512.Max(h0 + h0, h1 + h1));
-            a0 = Vector512.MultiplyAddEstimate(Widen(Vector512.ShiftLeft(h0.AsInt32(), 16)), Vector512.LoadUnsafe(ref px, i), a0);
-            a1 = Vector512.MultiplyAddEstimate(Widen(h0.AsInt32()), Vector512.LoadUnsafe(ref px, i + 16), a1);
-            a2 = Vector512.MultiplyAddEstimate(Widen(Vector512.ShiftLeft(h1.AsInt32(), 16)), Vector512.LoadUnsafe(ref px, i + 32), a2);
-            a3 = Vector512.MultiplyAddEstimate(Widen(h1.AsInt32()), Vector512.LoadUnsafe(ref px, i + 48), a3);
+            a0 = Vector512.MultiplyAddEstimate(half.Widen(Vector512.ShiftLeft(h0.AsInt32(), 16)), Vector512.LoadUnsafe(ref px, i), a0);
+            a1 = Vector512.MultiplyAddEstimate(half.Widen(h0.AsInt32()), Vector512.LoadUnsafe(ref px, i + 16), a1);
+            a2 = Vector512.MultiplyAddEstimate(half.Widen(Vector512.ShiftLeft(h1.AsInt32(), 16)), Vector512.LoadUnsafe(ref px, i + 32), a2);
+            a3 = Vector512.MultiplyAddEstimate(half.Widen(h1.AsInt32()), Vector512.LoadUnsafe(ref px, i + 48), a3);
         }
         for (; i + 32 <= n; i += 32)
         {
             var h = Vector512.LoadUnsafe(ref pw, i);
             largest = Vector512.Max(largest, h + h);
-            a0 = Vector512.MultiplyAddEstimate(Widen(Vector512.ShiftLeft(h.AsInt32(), 16)), Vector512.LoadUnsafe(ref px, i), a0);
-            a1 = Vector512.MultiplyAddEstimate(Widen(h.AsInt32()), Vector512.LoadUnsafe(ref px, i + 16), a1);
+            a0 = Vector512.MultiplyAddEstimate(half.Widen(Vector512.ShiftLeft(h.AsInt32(), 16)), Vector512.LoadUnsafe(ref px, i), a0);
+            a1 = Vector512.MultiplyAddEstimate(half.Widen(h.AsInt32()), Vector512.LoadUnsafe(ref px, i + 16), a1);
         }
         sum = 0;
         if (Vector512.GreaterThanOrEqualAny(largest, Vector512.Create(RebiasedHalf.InfOrNaNDoubled)))
@@ -147,18 +148,29 @@ internal static class InterleavedHalfDot
     /// <summary>
     /// The half in the top 16 bits of each lane (the low 16 ignored) as its exact f32, never a subnormal one: exponent
     /// and mantissa moved into f32's fields and rebased by an integer add of 112 to the exponent; a subnormal half
-    /// (exponent 0) gets exponent 1 and its implicit 1 taken off again as 2^−14, exactly. Infinities and NaN come out
+    /// (exponent 0) gets 113 instead and its implicit 1 taken off again as 2^−14, exactly. Infinities and NaN come out
     /// finite (callers check). <see cref="RebiasedHalf"/>'s cheaper 2^−112 shortcut turns subnormal halves (some 0.2 %
     /// of a model's weights) into f32 subnormals, which Intel cores multiply through a microcode assist: that had
-    /// halved AVX-512 decoding there.
+    /// halved AVX-512 decoding there. The constants live in fields, created once before a loop: the JIT re-broadcast
+    /// <c>Vector512.Create</c> constants in every iteration.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Widen(Vector512<int> top)
+    private readonly struct ExactHalf512()
     {
-        var magnitude = Vector512.ShiftRightLogical(top, 3) & Vector512.Create(0x0FFFE000);
-        var subnormal = Vector512.Equals(magnitude & Vector512.Create(0x0F800000), Vector512<int>.Zero);
-        var bits = magnitude + Vector512.Create(112 << 23) + (subnormal & Vector512.Create(1 << 23));
-        var value = bits.AsSingle() - (subnormal & Vector512.Create(113 << 23)).AsSingle();
-        return (value.AsInt32() | (top & Vector512.Create(int.MinValue))).AsSingle();
+        private readonly Vector512<int> _fields = Vector512.Create(0x0FFFE000);
+        private readonly Vector512<int> _exponent = Vector512.Create(0x0F800000);
+        private readonly Vector512<int> _rebase = Vector512.Create(112 << 23);
+        private readonly Vector512<int> _rebaseSubnormal = Vector512.Create(113 << 23);
+        private readonly Vector512<float> _implicitOne = Vector512.Create(1f / 16384);
+        private readonly Vector512<int> _sign = Vector512.Create(int.MinValue);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Widen(Vector512<int> top)
+        {
+            var magnitude = Vector512.ShiftRightLogical(top, 3) & _fields;
+            var subnormal = Vector512.Equals(magnitude & _exponent, Vector512<int>.Zero);
+            var value = (magnitude + Vector512.ConditionalSelect(subnormal, _rebaseSubnormal, _rebase)).AsSingle()
+                - Vector512.ConditionalSelect(subnormal.AsSingle(), _implicitOne, Vector512<float>.Zero);
+            return (value.AsInt32() | (top & _sign)).AsSingle();
+        }
     }
 }
