@@ -36,15 +36,7 @@ internal static class FloatTiles
                     int r = 0;
                     for (; r + 4 <= rows; r += 4)
                         Tile4x6_512(in w[r * inFeatures + k], in xs[k], inFeatures, length, ys[r..], yStride, add);
-                    for (; r < rows; r++)
-                    {
-                        var w1 = w.Slice(r * inFeatures + k, length);
-                        for (int j = 0; j < WideTileTokens; j++)
-                        {
-                            float dot = VectorMath.Dot(path, w1, xs.Slice(j * inFeatures + k, length));
-                            ys[j * yStride + r] = add ? ys[j * yStride + r] + dot : dot;
-                        }
-                    }
+                    LeftoverRows(path, w, r, rows, inFeatures, k, length, xs, WideTileTokens, ys, yStride, add);
                 }
             }
         }
@@ -78,15 +70,7 @@ internal static class FloatTiles
                         else
                             Tile2x4_256(in w0, in x0, inFeatures, length, ys[r..], yStride, add);
                     }
-                    for (; r < rows; r++)
-                    {
-                        var w1 = w.Slice(r * inFeatures + k, length);
-                        for (int j = 0; j < TileTokens; j++)
-                        {
-                            float dot = VectorMath.Dot(path, w1, xs.Slice(j * inFeatures + k, length));
-                            ys[j * yStride + r] = add ? ys[j * yStride + r] + dot : dot;
-                        }
-                    }
+                    LeftoverRows(path, w, r, rows, inFeatures, k, length, xs, TileTokens, ys, yStride, add);
                 }
             }
         }
@@ -96,6 +80,21 @@ internal static class FloatTiles
             var xt = x.Slice(t * inFeatures, inFeatures);
             for (int r = 0; r < rows; r++)
                 y[t * yStride + rowOffset + r] = VectorMath.Dot(path, w.Slice(r * inFeatures, inFeatures), xt);
+        }
+    }
+
+    // Rows [from, rows) of a slice that no tile took: one dot product per row and token.
+    private static void LeftoverRows(KernelPath path, ReadOnlySpan<float> w, int from, int rows, int inFeatures, int k, int length,
+        ReadOnlySpan<float> xs, int tileTokens, Span<float> ys, int yStride, bool add)
+    {
+        for (int r = from; r < rows; r++)
+        {
+            var w1 = w.Slice(r * inFeatures + k, length);
+            for (int j = 0; j < tileTokens; j++)
+            {
+                float dot = VectorMath.Dot(path, w1, xs.Slice(j * inFeatures + k, length));
+                ys[j * yStride + r] = add ? ys[j * yStride + r] + dot : dot;
+            }
         }
     }
 
