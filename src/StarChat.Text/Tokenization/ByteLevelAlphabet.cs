@@ -42,14 +42,26 @@ public static class ByteLevelAlphabet
     {
         for (int i = 0; i < token.Length; i++)
         {
-            char c = token[i];
-            int b = c < CharToByte.Length ? CharToByte[c] : -1;
+            int b = ByteOf(token[i]);
             if (b < 0)
                 return false;
             destination[i] = (byte)b;
         }
         return true;
     }
+
+    /// <summary>True when every character of <paramref name="token"/> is in the alphabet (it stands for one byte each).</summary>
+    public static bool IsByteLevel(ReadOnlySpan<char> token)
+    {
+        foreach (char c in token)
+        {
+            if (ByteOf(c) < 0)
+                return false;
+        }
+        return true;
+    }
+
+    private static int ByteOf(char c) => c < CharToByte.Length ? CharToByte[c] : -1;
 
     /// <summary>Maps bytes to their byte-level token string.</summary>
     public static string Encode(ReadOnlySpan<byte> bytes)

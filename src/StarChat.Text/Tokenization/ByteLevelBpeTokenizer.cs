@@ -66,7 +66,7 @@ public sealed class ByteLevelBpeTokenizer
         {
             string? token = tokens[id];
             int length = token is null ? 0
-                : added[id] is null && IsByteLevel(token) ? token.Length
+                : added[id] is null && ByteLevelAlphabet.IsByteLevel(token) ? token.Length
                 : Encoding.UTF8.GetByteCount(token);
             starts[id + 1] = checked(starts[id] + length);
         }
@@ -78,16 +78,6 @@ public sealed class ByteLevelBpeTokenizer
                 Encoding.UTF8.GetBytes(token, destination);
         }
         return (bytes, starts);
-
-        static bool IsByteLevel(string token)
-        {
-            foreach (char c in token)
-            {
-                if (c >= ByteLevelAlphabet.CharToByte.Length || ByteLevelAlphabet.CharToByte[c] < 0)
-                    return false;
-            }
-            return true;
-        }
     }
 
     /// <summary>Builds a tokenizer from its definition.</summary>
