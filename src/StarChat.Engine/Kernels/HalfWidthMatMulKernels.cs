@@ -67,7 +67,7 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
         if (block.Tokens == 1)
         {
             var y = block.Output.Slice(block.RowStart, block.RowCount);
-            MultiplyOneToken(block.Path, w, n, block.Input, MemoryMarshal.Cast<byte, float>(block.Prepared), y);
+            MultiplyOneToken(block, w, n, MemoryMarshal.Cast<byte, float>(block.Prepared), y);
             if (!block.Bias.IsEmpty)
                 VectorMath.Add(block.Path, y, block.Bias, y);
             return;
@@ -113,10 +113,10 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
 
     /// <summary>Decoding: <c>y[r] = Σ w[r]·x</c>, each row widened on the fly (<paramref name="prepared"/>: what
     /// <see cref="PrepareDecoding"/> wrote).</summary>
-    protected virtual void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> prepared, Span<float> y)
+    protected virtual void MultiplyOneToken(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> prepared, Span<float> y)
     {
         for (int r = 0; r < y.Length; r++)
-            y[r] = RowDot(path, w.Slice(r * n, n), x);
+            y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
     }
 
     protected abstract float RowDot(KernelPath path, ReadOnlySpan<ushort> row, ReadOnlySpan<float> x);
@@ -130,9 +130,9 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 
     protected override bool IsBFloat16 => false;
 
-    // On AVX2 and AVX-512, widens with fewer instructions (InterleavedHalfDot) against activations put once per matmul
-    // in the order of the call's vector width, the last float flagging whether they fit (AVX2's shortcut scales them);
-    // rows it cannot take, and other rungs, use RowDot.
+    // On AVX2 (InterleavedHalfDot) and AVX-512 (HalfDot512), widens with fewer instructions against activations put
+    // once per matmul in the order of the call's vector width, the last float flagging which (0: neither; AVX2's
+    // shortcut scales them, and fails for large ones); rows they cannot take, and other rungs, use RowDot.
     protected override int DecodingPreparedLength(int inFeatures) => InterleavedHalfDot.IsSupported ? inFeatures + 1 : 0;
 
     protected override void PrepareDecoding(KernelPath path, ReadOnlySpan<float> input, Span<float> prepared)
@@ -140,10 +140,10 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
         if (!InterleavedHalfDot.IsSupported)
             return;
         var order = prepared[..input.Length];
-        if (path == KernelPath.Vector512 && InterleavedHalfDot.Is512Supported)
+        if (path == KernelPath.Vector512 && HalfDot512.IsSupported && HalfDot512.Takes(input.Length))
         {
-            InterleavedHalfDot.Order512(input, order);
-            prepared[^1] = 1;
+            HalfDot512.Order(input, order);
+            prepared[^1] = 2;
         }
         else
         {
@@ -151,19 +151,63 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
         }
     }
 
-    protected override void MultiplyOneToken(KernelPath path, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> x, ReadOnlySpan<float> prepared, Span<float> y)
+    protected override void MultiplyOneToken(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> prepared, Span<float> y)
     {
-        if (!InterleavedHalfDot.IsSupported || prepared[n] != 1 || path is not (KernelPath.Vector256 or KernelPath.Vector512))
+        var path = block.Path;
+        if (prepared.Length > n && prepared[n] == 2 && path == KernelPath.Vector512)
         {
-            base.MultiplyOneToken(path, w, n, x, prepared, y);
+            MultiplyOneToken512(block, w, n, prepared, y);
             return;
         }
-        bool wide = path == KernelPath.Vector512;
+        if (!InterleavedHalfDot.IsSupported || prepared.Length <= n || prepared[n] != 1 || path != KernelPath.Vector256)
+        {
+            base.MultiplyOneToken(block, w, n, prepared, y);
+            return;
+        }
         for (int r = 0; r < y.Length; r++)
         {
             var row = w.Slice(r * n, n);
-            bool done = wide ? InterleavedHalfDot.TryDot512(row, prepared, out float sum) : InterleavedHalfDot.TryDot(row, prepared, out sum);
-            y[r] = done ? sum : RowDot(path, row, x);
+            y[r] = InterleavedHalfDot.TryDot(row, prepared, out float sum) ? sum : RowDot(path, row, block.Input);
+        }
+    }
+
+    // Eight rows at a time (a segment of HalfSubnormals, which a block always starts on), as two groups of four:
+    // on the first pass over the segment its subnormal positions are found and recorded, later passes read them.
+    // Rows it cannot take go to the exact RowDot.
+    private void MultiplyOneToken512(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> y)
+    {
+        var x = block.Input;
+        const int segmentRows = HalfSubnormals.SegmentRows;
+        var table = block.Weight is { } weight && block.RowStart % segmentRows == 0 ? HalfSubnormals.Of(weight) : null;
+        int groups = HalfDot512.MaskWords(n);
+        Span<uint> masks = stackalloc uint[segmentRows * groups];
+        int r = 0;
+        for (; r + segmentRows <= y.Length; r += segmentRows)
+        {
+            int segment = (block.RowStart + r) / segmentRows;
+            if (table is not null && table.TryGet(segment, out var positions))
+            {
+                Exact(block, w, n, r, HalfDot512.TryDot4Known(w.Slice(r * n, 4 * n), n, ordered, x, y.Slice(r, 4), positions, 0), y);
+                Exact(block, w, n, r + 4, HalfDot512.TryDot4Known(w.Slice((r + 4) * n, 4 * n), n, ordered, x, y.Slice(r + 4, 4), positions, 4), y);
+                continue;
+            }
+            Exact(block, w, n, r, HalfDot512.TryDot4(w.Slice(r * n, 4 * n), n, ordered, x, y.Slice(r, 4), masks), y);
+            Exact(block, w, n, r + 4, HalfDot512.TryDot4(w.Slice((r + 4) * n, 4 * n), n, ordered, x, y.Slice(r + 4, 4), masks[(4 * groups)..]), y);
+            table?.Record(segment, masks, groups);
+        }
+        for (; r + 4 <= y.Length; r += 4)
+            Exact(block, w, n, r, HalfDot512.TryDot4(w.Slice(r * n, 4 * n), n, ordered, x, y.Slice(r, 4), masks), y);
+        for (; r < y.Length; r++)
+            y[r] = RowDot(block.Path, w.Slice(r * n, n), x);
+    }
+
+    // The rows a four-row dot reported (bits of failed, from row r) through the exact path.
+    private void Exact(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, int r, int failed, Span<float> y)
+    {
+        for (int j = 0; failed != 0; j++, failed >>= 1)
+        {
+            if ((failed & 1) != 0)
+                y[r + j] = RowDot(block.Path, w.Slice((r + j) * n, n), block.Input);
         }
     }
 

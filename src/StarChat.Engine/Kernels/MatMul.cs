@@ -105,6 +105,7 @@ public static unsafe class MatMul
             var body = new BlockBody
             {
                 Kernel = kernel,
+                Weight = weight,
                 Path = path,
                 Input = x,
                 Bias = bias.IsEmpty ? null : b,
@@ -181,6 +182,7 @@ public static unsafe class MatMul
     private struct BlockBody : IParallelBody
     {
         public IMatMulKernel Kernel;
+        public TensorView Weight;
         public KernelPath Path;
         public float* Input;
         public float* Bias;
@@ -203,7 +205,7 @@ public static unsafe class MatMul
                 new ReadOnlySpan<float>(Input, Tokens * InFeatures),
                 new ReadOnlySpan<byte>(Prepared, PreparedLength), PreparedBytesPerToken,
                 new ReadOnlySpan<byte>(Weights + (long)start * RowBytes, rows * RowBytes), RowBytes,
-                output, Tokens, InFeatures, OutFeatures, start, rows, bias);
+                output, Tokens, InFeatures, OutFeatures, start, rows, bias) { Weight = Weight };
             Kernel.Multiply(block);
             if (Bias is not null && !Kernel.AddsBias)
                 VectorMath.AddToRows(Path, output[start..], Tokens, OutFeatures, bias);

@@ -1,3 +1,5 @@
+using StarChat.Engine.Tensors;
+
 namespace StarChat.Engine.Kernels;
 
 /// <summary>
@@ -65,4 +67,8 @@ public readonly ref struct MatMulBlock
     /// <summary>The bias of the block's rows (<see cref="RowCount"/> values), empty when there is none; kernels whose
     /// <see cref="IMatMulKernel.AddsBias"/> is true add it, the others leave it to <see cref="MatMul"/>.</summary>
     public ReadOnlySpan<float> Bias { get; }
+
+    /// <summary>The tensor the rows come from, when the caller has one: a kernel may keep what it learns about the
+    /// weights with it (<see cref="TensorView.KernelCache"/>).</summary>
+    internal TensorView? Weight { get; init; }
 }

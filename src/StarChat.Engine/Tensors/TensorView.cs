@@ -56,6 +56,13 @@ public sealed class TensorView
         return new ReadOnlySpan<byte>((byte*)Address + row * rowBytes, checked((int)rowBytes));
     }
 
+    /// <summary>
+    /// What a kernel learned about these weights on first use and keeps for the next calls (for F16 decoding on
+    /// AVX-512, where the subnormal halves are: <see cref="Kernels.HalfSubnormals"/>). Set once, by whichever call gets
+    /// there first; it lives as long as the view.
+    /// </summary>
+    internal object? KernelCache;
+
     /// <summary>Describes the tensor as <c>name type [dims]</c>.</summary>
     public override string ToString() => $"{Name} {TensorTypeInfo.Name(Type)} {Shape}";
 }
