@@ -15,12 +15,12 @@ namespace StarChat.Engine.Kernels;
 /// </summary>
 /// <remarks>
 /// A subnormal half (exponent 0, zeros included; ≈ 0.2 % of a trained model's weights) comes out with an implicit 1
-/// it does not have, too large by s·(1024 − m)·2^−25; each row's sum is corrected, exactly, from its few subnormals.
-/// The first pass over rows (<see cref="TryDot4"/>) finds them with a test per 32 halves and records them
-/// (<see cref="HalfSubnormals"/>); later passes (<see cref="TryDot4Known"/>) read the recorded positions and gather
-/// just those weights, with no test or branch in the loop. A row whose sum is not finite — an infinity or NaN among
-/// its weights or activations, or a product beyond f32 once scaled by 2^112 (|w·x| ≥ 2^16) — is reported and left to
-/// the exact path. Four rows share each activation load and keep four memory streams in flight.
+/// it does not have, too large by s·(1024 − m)·2^−25; each row's sum is corrected, exactly, from its few subnormals
+/// (<c>TryFinish</c>). The first pass over rows finds them with a test per 32 halves, and the caller records them
+/// (<see cref="HalfSubnormals"/>); later passes read the recorded positions and gather just those weights, with no
+/// test or branch in the loop. A row whose sum is not finite — an infinity or NaN among its weights or activations, or
+/// a product beyond f32 once scaled by 2^112 (|w·x| ≥ 2^16) — is refused and left to the exact path. Four rows share
+/// each activation load and keep four memory streams in flight.
 /// </remarks>
 internal static class HalfDot512
 {
@@ -39,7 +39,7 @@ internal static class HalfDot512
     private const int PrefetchBytes = 1024;
 
     // 2^−112, the widened weights' scale undone.
-    private const float Unscale = 1.9259299e-34f;
+    private const float Unscale = 1f / (1L << 56) / (1L << 56);
 
     // 2^−25, the unit of a subnormal's excess.
     private const float ExcessUnit = 1f / (1 << 25);
@@ -70,18 +70,18 @@ internal static class HalfDot512
     }
 
     /// <summary>
-    /// First pass: <c>sums[r] = Σ w[r]·x</c> for the four rows of <paramref name="w"/> (each <paramref name="n"/>
-    /// halves), with <paramref name="ordered"/> from <see cref="Order"/> and <paramref name="x"/> the activations in
-    /// their own order; <paramref name="masks"/> receives, per row, <see cref="MaskWords"/> words with a bit set for
-    /// each subnormal half. Returns a bit per row whose sum could not be formed (not finite); those sums are unset.
+    /// First pass: the four rows of <paramref name="w"/> (each <paramref name="n"/> halves) times 2^112 dotted with
+    /// <paramref name="ordered"/> (from <see cref="Order"/>) into <paramref name="scaled"/>, and in
+    /// <paramref name="masks"/>, per row, <see cref="MaskWords"/> words with a bit set for each subnormal half.
+    /// <see cref="TryFinish(float, ReadOnlySpan{ushort}, ReadOnlySpan{ushort}, ReadOnlySpan{float}, out float)"/>
+    /// turns a scaled sum into the row's.
     /// </summary>
-    public static unsafe int TryDot4(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, ReadOnlySpan<float> x,
-        Span<float> sums, Span<uint> masks)
+    public static unsafe void Dot4(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled, Span<uint> masks)
     {
-        Check(w, n, ordered, x, sums);
+        Check(w, n, ordered, scaled);
         int groups = MaskWords(n);
         if (masks.Length < Rows * groups)
-            throw new ArgumentException("TryDot4 needs four rows of subnormal mask words.", nameof(masks));
+            throw new ArgumentException("Dot4 needs four rows of subnormal mask words.", nameof(masks));
         fixed (uint* m0 = masks)
         {
             uint* m1 = m0 + groups, m2 = m1 + groups, m3 = m2 + groups;
@@ -124,26 +124,20 @@ internal static class HalfDot512
                 d0 = Vector512.MultiplyAddEstimate(low, x0, d0);
                 d1 = Vector512.MultiplyAddEstimate(high, x1, d1);
             }
-            // All four sums before the corrections: accumulators live across a call get spilled inside the loop.
-            float s0 = Vector512.Sum(a0 + a1), s1 = Vector512.Sum(b0 + b1), s2 = Vector512.Sum(c0 + c1), s3 = Vector512.Sum(d0 + d1);
-            int failed = 0;
-            failed |= Finish(s0, ref p0, m0, groups, x, ref sums[0]) ? 0 : 1;
-            failed |= Finish(s1, ref p1, m1, groups, x, ref sums[1]) ? 0 : 2;
-            failed |= Finish(s2, ref p2, m2, groups, x, ref sums[2]) ? 0 : 4;
-            failed |= Finish(s3, ref p3, m3, groups, x, ref sums[3]) ? 0 : 8;
-            return failed;
+            scaled[0] = Vector512.Sum(a0 + a1);
+            scaled[1] = Vector512.Sum(b0 + b1);
+            scaled[2] = Vector512.Sum(c0 + c1);
+            scaled[3] = Vector512.Sum(d0 + d1);
         }
     }
 
     /// <summary>
-    /// Later passes: as <see cref="TryDot4"/>, the four rows' subnormal positions given as
-    /// <paramref name="positions"/> and <paramref name="first"/> (their segment and the first row's place in it,
-    /// from <see cref="HalfSubnormals"/>) instead of found.
+    /// Later passes: as the first, without looking for subnormals (their positions are known:
+    /// <see cref="HalfSubnormals"/>).
     /// </summary>
-    public static unsafe int TryDot4Known(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, ReadOnlySpan<float> x,
-        Span<float> sums, ushort[] positions, int first)
+    public static void Dot4(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled)
     {
-        Check(w, n, ordered, x, sums);
+        Check(w, n, ordered, scaled);
         ref ushort p0 = ref MemoryMarshal.GetReference(w);
         ref ushort p1 = ref Unsafe.Add(ref p0, n);
         ref ushort p2 = ref Unsafe.Add(ref p1, n);
@@ -171,18 +165,15 @@ internal static class HalfDot512
             d0 = Vector512.MultiplyAddEstimate(low, x0, d0);
             d1 = Vector512.MultiplyAddEstimate(high, x1, d1);
         }
-        float s0 = Vector512.Sum(a0 + a1), s1 = Vector512.Sum(b0 + b1), s2 = Vector512.Sum(c0 + c1), s3 = Vector512.Sum(d0 + d1);
-        int failed = 0;
-        failed |= FinishKnown(s0, ref p0, HalfSubnormals.Row(positions, first), x, ref sums[0]) ? 0 : 1;
-        failed |= FinishKnown(s1, ref p1, HalfSubnormals.Row(positions, first + 1), x, ref sums[1]) ? 0 : 2;
-        failed |= FinishKnown(s2, ref p2, HalfSubnormals.Row(positions, first + 2), x, ref sums[2]) ? 0 : 4;
-        failed |= FinishKnown(s3, ref p3, HalfSubnormals.Row(positions, first + 3), x, ref sums[3]) ? 0 : 8;
-        return failed;
+        scaled[0] = Vector512.Sum(a0 + a1);
+        scaled[1] = Vector512.Sum(b0 + b1);
+        scaled[2] = Vector512.Sum(c0 + c1);
+        scaled[3] = Vector512.Sum(d0 + d1);
     }
 
-    private static void Check(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, ReadOnlySpan<float> x, Span<float> sums)
+    private static void Check(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled)
     {
-        if (!Takes(n) || w.Length < Rows * n || ordered.Length < n || x.Length < n || sums.Length < Rows)
+        if (!Takes(n) || w.Length < Rows * n || ordered.Length < n || scaled.Length < Rows)
             throw new ArgumentException("HalfDot512 takes four rows of a length Takes accepts, with activations and sums to match.");
     }
 
@@ -197,32 +188,39 @@ internal static class HalfDot512
         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p3, fetch)));
     }
 
-    // The first pass's correction, from the masks. Groups holding a subnormal are few (≈ 7 % at 0.2 %): they are
-    // found sixteen mask words at a time rather than by a branch on each.
-    private static unsafe bool Finish(float scaled, ref ushort row, uint* masks, int groups, ReadOnlySpan<float> x, ref float sum)
+    /// <summary>
+    /// A row's sum from its scaled one and its subnormal masks (the first pass's), for rows whose positions are not
+    /// recorded; false when the scaled sum is not finite (the exact path takes the row). Groups holding a subnormal
+    /// are found sixteen mask words at a time.
+    /// </summary>
+    public static unsafe bool TryFinish(float scaled, ReadOnlySpan<ushort> row, ReadOnlySpan<uint> masks, ReadOnlySpan<float> x, out float sum)
     {
+        sum = 0;
         if (!float.IsFinite(scaled))
             return false;
         float correction = 0;
-        int start = 0;
-        for (; start + 16 <= groups; start += 16)
+        int groups = MaskWords(row.Length), start = 0;
+        fixed (uint* m = masks)
         {
-            for (uint found = (uint)Vector512.GreaterThan(Vector512.Load(masks + start), Vector512<uint>.Zero).ExtractMostSignificantBits(); found != 0; found &= found - 1)
-                correction += GroupExcess(ref row, start + BitOperations.TrailingZeroCount(found), masks, x);
+            for (; start + 16 <= groups; start += 16)
+            {
+                for (uint found = (uint)Vector512.GreaterThan(Vector512.Load(m + start), Vector512<uint>.Zero).ExtractMostSignificantBits(); found != 0; found &= found - 1)
+                    correction += GroupExcess(row, start + BitOperations.TrailingZeroCount(found), masks, x);
+            }
         }
         for (; start < groups; start++)
-            correction += GroupExcess(ref row, start, masks, x);
+            correction += GroupExcess(row, start, masks, x);
         sum = scaled * Unscale - correction * ExcessUnit;
         return true;
     }
 
-    private static unsafe float GroupExcess(ref ushort row, int group, uint* masks, ReadOnlySpan<float> x)
+    private static float GroupExcess(ReadOnlySpan<ushort> row, int group, ReadOnlySpan<uint> masks, ReadOnlySpan<float> x)
     {
         float excess = 0;
         for (uint m = masks[group]; m != 0; m &= m - 1)
         {
             int index = group * 32 + BitOperations.TrailingZeroCount(m);
-            excess += Excess(Unsafe.Add(ref row, index)) * x[index];
+            excess += Excess(row[index]) * x[index];
         }
         return excess;
     }
@@ -234,11 +232,15 @@ internal static class HalfDot512
         return (half & 0x8000) != 0 ? -excess : excess;
     }
 
-    // The later passes' correction: the row's subnormal weights and their activations gathered eight at a time
-    // (.NET 10 exposes AVX2's gathers, not AVX-512's); the positions are padded with zeros, and lanes past the row's
-    // count are dropped.
-    private static unsafe bool FinishKnown(float scaled, ref ushort row, ReadOnlySpan<ushort> positions, ReadOnlySpan<float> x, ref float sum)
+    /// <summary>
+    /// A row's sum from its scaled one and the positions of its subnormal halves (<see cref="HalfSubnormals.Row"/>:
+    /// eight readable ushorts must follow them); false when the scaled sum is not finite (the exact path takes the
+    /// row). The subnormal weights and their activations are gathered eight at a time (.NET 10 exposes AVX2's
+    /// gathers, not AVX-512's), lanes past the row's count dropped.
+    /// </summary>
+    public static unsafe bool TryFinish(float scaled, ReadOnlySpan<ushort> row, ReadOnlySpan<ushort> positions, ReadOnlySpan<float> x, out float sum)
     {
+        sum = 0;
         if (!float.IsFinite(scaled))
             return false;
         var correction = Vector256<float>.Zero;
@@ -246,9 +248,10 @@ internal static class HalfDot512
         var mantissa = Vector256.Create(0x3FF);
         var sign = Vector256.Create(int.MinValue);
         fixed (ushort* p = positions)
+        fixed (ushort* pr = row)
         fixed (float* px = x)
         {
-            int* pairs = (int*)Unsafe.AsPointer(ref row);
+            int* pairs = (int*)pr;
             for (int start = 0; start < positions.Length; start += 8)
             {
                 var index = Vector256.WidenLower(Vector256.Create(Vector128.Load(p + start), Vector128<ushort>.Zero)).AsInt32();

@@ -171,43 +171,72 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
         }
     }
 
-    // Eight rows at a time (a segment of HalfSubnormals, which a block always starts on), as two groups of four:
-    // on the first pass over the segment its subnormal positions are found and recorded, later passes read them.
-    // Rows it cannot take go to the exact RowDot.
+    // Eight rows at a time (a segment of HalfSubnormals, on which a block always starts), as two groups of four. The
+    // first pass over a segment finds its subnormal halves and records their positions with the tensor; later passes
+    // read them. Rows HalfDot512 cannot take go to the exact RowDot.
     private void MultiplyOneToken512(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> y)
     {
-        var x = block.Input;
         const int segmentRows = HalfSubnormals.SegmentRows;
         var table = block.Weight is { } weight && block.RowStart % segmentRows == 0 ? HalfSubnormals.Of(weight) : null;
         int groups = HalfDot512.MaskWords(n);
         Span<uint> masks = stackalloc uint[segmentRows * groups];
+        Span<float> scaled = stackalloc float[segmentRows];
         int r = 0;
         for (; r + segmentRows <= y.Length; r += segmentRows)
         {
+            var rows = w.Slice(r * n, segmentRows * n);
             int segment = (block.RowStart + r) / segmentRows;
-            if (table is not null && table.TryGet(segment, out var positions))
+            if (table is not null && table.TryGet(segment, out var layout))
             {
-                Exact(block, w, n, r, HalfDot512.TryDot4Known(w.Slice(r * n, 4 * n), n, ordered, x, y.Slice(r, 4), positions, 0), y);
-                Exact(block, w, n, r + 4, HalfDot512.TryDot4Known(w.Slice((r + 4) * n, 4 * n), n, ordered, x, y.Slice(r + 4, 4), positions, 4), y);
+                HalfDot512.Dot4(rows, n, ordered, scaled);
+                HalfDot512.Dot4(rows[(4 * n)..], n, ordered, scaled[4..]);
+                Finish(block, rows, n, scaled, layout, y.Slice(r, segmentRows));
                 continue;
             }
-            Exact(block, w, n, r, HalfDot512.TryDot4(w.Slice(r * n, 4 * n), n, ordered, x, y.Slice(r, 4), masks), y);
-            Exact(block, w, n, r + 4, HalfDot512.TryDot4(w.Slice((r + 4) * n, 4 * n), n, ordered, x, y.Slice(r + 4, 4), masks[(4 * groups)..]), y);
-            table?.Record(segment, masks, groups);
+            HalfDot512.Dot4(rows, n, ordered, scaled, masks);
+            HalfDot512.Dot4(rows[(4 * n)..], n, ordered, scaled[4..], masks[(4 * groups)..]);
+            var collected = HalfSubnormals.Collect(masks, segmentRows, groups);
+            if (table is not null && !table.IsSettled(segment))
+                table.Record(segment, collected);
+            Finish(block, rows, n, scaled, collected, masks, y.Slice(r, segmentRows));
         }
-        for (; r + 4 <= y.Length; r += 4)
-            Exact(block, w, n, r, HalfDot512.TryDot4(w.Slice(r * n, 4 * n), n, ordered, x, y.Slice(r, 4), masks), y);
+        for (; r + HalfDot512.Rows <= y.Length; r += HalfDot512.Rows)
+        {
+            var rows = w.Slice(r * n, HalfDot512.Rows * n);
+            HalfDot512.Dot4(rows, n, ordered, scaled, masks);
+            var quad = scaled[..HalfDot512.Rows];
+            Finish(block, rows, n, quad, HalfSubnormals.Collect(masks, HalfDot512.Rows, groups), masks, y.Slice(r, HalfDot512.Rows));
+        }
         for (; r < y.Length; r++)
-            y[r] = RowDot(block.Path, w.Slice(r * n, n), x);
+            y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
     }
 
-    // The rows a four-row dot reported (bits of failed, from row r) through the exact path.
-    private void Exact(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, int r, int failed, Span<float> y)
+    // Each row's sum from its scaled one and its subnormals' positions (from the masks when they did not fit a
+    // layout), or by the exact RowDot when the scaled sum is not finite.
+    private void Finish(in MatMulBlock block, ReadOnlySpan<ushort> rows, int n, ReadOnlySpan<float> scaled,
+        ReadOnlySpan<ushort> layout, ReadOnlySpan<uint> masks, Span<float> y)
     {
-        for (int j = 0; failed != 0; j++, failed >>= 1)
+        if (!layout.IsEmpty)
         {
-            if ((failed & 1) != 0)
-                y[r + j] = RowDot(block.Path, w.Slice((r + j) * n, n), block.Input);
+            Finish(block, rows, n, scaled, layout, y);
+            return;
+        }
+        int groups = HalfDot512.MaskWords(n);
+        for (int j = 0; j < y.Length; j++)
+        {
+            var row = rows.Slice(j * n, n);
+            if (!HalfDot512.TryFinish(scaled[j], row, masks.Slice(j * groups, groups), block.Input, out y[j]))
+                y[j] = RowDot(block.Path, row, block.Input);
+        }
+    }
+
+    private void Finish(in MatMulBlock block, ReadOnlySpan<ushort> rows, int n, ReadOnlySpan<float> scaled, ReadOnlySpan<ushort> layout, Span<float> y)
+    {
+        for (int j = 0; j < y.Length; j++)
+        {
+            var row = rows.Slice(j * n, n);
+            if (!HalfDot512.TryFinish(scaled[j], row, HalfSubnormals.Row(layout, y.Length, j), block.Input, out y[j]))
+                y[j] = RowDot(block.Path, row, block.Input);
         }
     }
 

@@ -6,8 +6,9 @@ namespace StarChat.Engine.Tests.Kernels;
 
 /// <summary>
 /// AVX-512's four-row F16 decoding dot (<see cref="HalfDot512"/>) against a float64 reference over the exact halves:
-/// its first pass (finding subnormals), its later passes (reading the positions <see cref="HalfSubnormals"/> recorded),
-/// the rows it must refuse (infinity, NaN, products beyond its 2^112 scale), and both passes through MatMul.
+/// its first pass (finding subnormals), its later passes (reading the positions <see cref="HalfSubnormals"/> laid
+/// out), the corrections from masks and from positions, the rows it must refuse (infinity, NaN, products beyond its
+/// 2^112 scale), and both passes through MatMul.
 /// </summary>
 public sealed class HalfDot512Tests
 {
@@ -22,22 +23,25 @@ public sealed class HalfDot512Tests
         var w = Halves(HalfDot512.Rows * n, n, seed: n);
         var x = KernelTestData.Uniform(n, seed: n + 1);
         x[LargestAt] = 0.25f;
-        var masks = new uint[HalfSubnormals.SegmentRows * HalfDot512.MaskWords(n)];
-        var first = new float[HalfDot512.Rows];
-
-        Assert.Equal(0, HalfDot512.TryDot4(w, n, Ordered(x), x, first, masks));
-        for (int r = 0; r < HalfDot512.Rows; r++)
-            AssertMatchesDoubleReference(w.AsSpan(r * n, n), x, first[r]);
+        var (first, masks) = FirstPass(w, n, x);
 
         // Every half with exponent 0 marked, and nothing else.
         for (int i = 0; i < w.Length; i++)
             Assert.Equal((w[i] & 0x7C00) == 0, (masks[i / 32] >> (i % 32) & 1) != 0);
 
+        var layout = Collect(w, n, masks);
         var later = new float[HalfDot512.Rows];
-        var positions = Record(w, n, masks);
-        Assert.Equal(0, HalfDot512.TryDot4Known(w, n, Ordered(x), x, later, positions, 0));
+        HalfDot512.Dot4(w, n, Ordered(x), later);
         for (int r = 0; r < HalfDot512.Rows; r++)
-            AssertMatchesDoubleReference(w.AsSpan(r * n, n), x, later[r]);
+        {
+            var row = w.AsSpan(r * n, n);
+            Assert.True(HalfDot512.TryFinish(first[r], row, masks.AsSpan(r * (n / 32), n / 32), x, out float fromMasks));
+            AssertMatchesDoubleReference(row, x, fromMasks);
+            Assert.True(HalfDot512.TryFinish(first[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float fromPositions));
+            AssertMatchesDoubleReference(row, x, fromPositions);
+            Assert.True(HalfDot512.TryFinish(later[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float sum));
+            AssertMatchesDoubleReference(row, x, sum);
+        }
     }
 
     [Fact]
@@ -55,17 +59,16 @@ public sealed class HalfDot512Tests
             w[i] = (ushort)(magnitude | (i % 2 == 0 ? 0 : 0x8000));
         }
         var x = KernelTestData.Uniform(n, seed: 21);
-        var masks = new uint[HalfSubnormals.SegmentRows * HalfDot512.MaskWords(n)];
-        var first = new float[HalfDot512.Rows];
-        var later = new float[HalfDot512.Rows];
-
-        Assert.Equal(0, HalfDot512.TryDot4(w, n, Ordered(x), x, first, masks));
-        Assert.Equal(0, HalfDot512.TryDot4Known(w, n, Ordered(x), x, later, Record(w, n, masks), 0));
+        var (scaled, masks) = FirstPass(w, n, x);
+        var layout = Collect(w, n, masks);
         for (int r = 0; r < HalfDot512.Rows; r++)
         {
+            var row = w.AsSpan(r * n, n);
+            Assert.True(HalfDot512.TryFinish(scaled[r], row, masks.AsSpan(r * (n / 32), n / 32), x, out float fromMasks));
+            Assert.True(HalfDot512.TryFinish(scaled[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float fromPositions));
             // 2·10^−7: an excess off by one unit of 2^−25 per subnormal is 10^−6 here.
-            AssertMatchesDoubleReference(w.AsSpan(r * n, n), x, first[r], relative: 2e-7);
-            AssertMatchesDoubleReference(w.AsSpan(r * n, n), x, later[r], relative: 2e-7);
+            AssertMatchesDoubleReference(row, x, fromMasks, relative: 2e-7);
+            AssertMatchesDoubleReference(row, x, fromPositions, relative: 2e-7);
         }
     }
 
@@ -74,7 +77,7 @@ public sealed class HalfDot512Tests
     [InlineData((ushort)0xFC00, 1f)]      // -inf
     [InlineData((ushort)0x7E00, 1f)]      // NaN
     [InlineData((ushort)0x7BFF, 2f)]      // 65504·2 ≥ 2^16: beyond f32 once scaled by 2^112
-    public void BothPasses_RowThatCannotBeScaled_IsReportedAlone(ushort special, float activation)
+    public void TryFinish_RowThatCannotBeScaled_IsRefusedAlone(ushort special, float activation)
     {
         SkipUnlessSupported();
         const int n = 64;
@@ -83,13 +86,17 @@ public sealed class HalfDot512Tests
         x[LargestAt] = 0.25f;
         w[2 * n + 37] = special;          // row 2
         x[37] = activation;
-        var masks = new uint[HalfSubnormals.SegmentRows * HalfDot512.MaskWords(n)];
-        var sums = new float[HalfDot512.Rows];
-
-        Assert.Equal(0b100, HalfDot512.TryDot4(w, n, Ordered(x), x, sums, masks));
-        AssertMatchesDoubleReference(w.AsSpan(0, n), x, sums[0]);
-        Assert.Equal(0b100, HalfDot512.TryDot4Known(w, n, Ordered(x), x, sums, Record(w, n, masks), 0));
-        AssertMatchesDoubleReference(w.AsSpan(3 * n, n), x, sums[3]);
+        var (scaled, masks) = FirstPass(w, n, x);
+        var layout = Collect(w, n, masks);
+        for (int r = 0; r < HalfDot512.Rows; r++)
+        {
+            var row = w.AsSpan(r * n, n);
+            bool finished = HalfDot512.TryFinish(scaled[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float sum);
+            Assert.Equal(r != 2, finished);
+            Assert.Equal(r != 2, HalfDot512.TryFinish(scaled[r], row, masks.AsSpan(r * (n / 32), n / 32), x, out _));
+            if (finished)
+                AssertMatchesDoubleReference(row, x, sum);
+        }
     }
 
     [Theory]
@@ -106,7 +113,7 @@ public sealed class HalfDot512Tests
         MatMul.Multiply(KernelPath.Scalar, x, 1, weight.View, [], reference, pool: null, rowsPerBlock: 0);
 
         var table = HalfSubnormals.Of(weight.View);
-        Assert.False(table.TryGet(0, out _));
+        Assert.False(table.IsSettled(0));
         for (int call = 0; call < 2; call++)
         {
             var fast = new float[rows];
@@ -124,9 +131,10 @@ public sealed class HalfDot512Tests
     [Fact]
     public void MatMul_SegmentOfZeroRows_IsNotRecorded_AndStaysExact()
     {
-        // 8 × 8192 zeros: more positions than a segment's ushort offsets hold.
+        // 8 × 8192 zeros per segment: more positions than its ushort offsets hold. (16 rows: MatMul's blocks of
+        // fewer than four rows would not reach HalfDot512.)
         SkipUnlessSupported();
-        const int rows = 8, n = 8192;
+        const int rows = 16, n = 8192;
         var weight = NativeTensor.Random(TensorType.F16, rows, n, seed: 41);
         weight.Data.Clear();
         Array.Clear(weight.Values);
@@ -138,7 +146,12 @@ public sealed class HalfDot512Tests
             // Zero, up to the rounding of the 2^−15 each zero widens to and its correction takes off again.
             Assert.All(fast, value => Assert.InRange(value, -1e-9f, 1e-9f));
         }
-        Assert.False(HalfSubnormals.Of(weight.View).TryGet(0, out _));
+        var table = HalfSubnormals.Of(weight.View);
+        for (int segment = 0; segment < 2; segment++)
+        {
+            Assert.True(table.IsSettled(segment));
+            Assert.False(table.TryGet(segment, out _));
+        }
         weight.KeepAlive();
     }
 
@@ -184,19 +197,24 @@ public sealed class HalfDot512Tests
         return ordered;
     }
 
-    // The positions of four rows, recorded as the first four of a segment (the other four rows have none).
-    private static ushort[] Record(ushort[] w, int n, uint[] masks)
+    private static (float[] Scaled, uint[] Masks) FirstPass(ushort[] w, int n, float[] x)
     {
-        var weight = NativeTensor.Random(TensorType.F16, HalfSubnormals.SegmentRows, n, seed: 1);
-        var table = HalfSubnormals.Of(weight.View);
-        table.Record(0, masks, HalfDot512.MaskWords(n));
-        Assert.True(table.TryGet(0, out var positions));
+        var scaled = new float[HalfDot512.Rows];
+        var masks = new uint[HalfDot512.Rows * HalfDot512.MaskWords(n)];
+        HalfDot512.Dot4(w, n, Ordered(x), scaled, masks);
+        return (scaled, masks);
+    }
+
+    // The four rows' positions laid out from their masks, checked against the halves themselves.
+    private static ushort[] Collect(ushort[] w, int n, uint[] masks)
+    {
+        var layout = HalfSubnormals.Collect(masks, HalfDot512.Rows, HalfDot512.MaskWords(n)).ToArray();
         for (int r = 0; r < HalfDot512.Rows; r++)
         {
             var expected = Enumerable.Range(0, n).Where(i => (w[r * n + i] & 0x7C00) == 0).Select(i => (ushort)i);
-            Assert.Equal(expected, HalfSubnormals.Row(positions, r).ToArray());
+            Assert.Equal(expected, HalfSubnormals.Row(layout, HalfDot512.Rows, r).ToArray());
         }
-        return positions;
+        return layout;
     }
 
     // Within relative·Σ|w·x| of the float64 sum over the exact halves.
