@@ -21,6 +21,12 @@ internal static class FloatTiles
 
     public static void Multiply(KernelPath path, ReadOnlySpan<float> w, int rows, ReadOnlySpan<float> x, int tokens,
         int inFeatures, Span<float> y, int yStride, int rowOffset)
+        => Multiply(path, w, inFeatures, rows, x, inFeatures, tokens, inFeatures, y, yStride, rowOffset);
+
+    /// <summary>As the other overload, with weight rows <paramref name="wStride"/> and tokens
+    /// <paramref name="xStride"/> floats apart (padding keeps the rows a tile reads at once out of the same L1 sets).</summary>
+    public static void Multiply(KernelPath path, ReadOnlySpan<float> w, int wStride, int rows, ReadOnlySpan<float> x, int xStride,
+        int tokens, int inFeatures, Span<float> y, int yStride, int rowOffset)
     {
         int t = 0;
         if (path == KernelPath.Vector512)
@@ -33,7 +39,7 @@ internal static class FloatTiles
                 wide--;
             for (; t < wide * WideTileTokens; t += WideTileTokens)
             {
-                var xs = x.Slice(t * inFeatures, WideTileTokens * inFeatures);
+                var xs = x[(t * xStride)..];
                 var ys = y[(t * yStride + rowOffset)..];
                 for (int k = 0; k < inFeatures; k += SliceLength)
                 {
@@ -41,8 +47,8 @@ internal static class FloatTiles
                     bool add = k > 0;
                     int r = 0;
                     for (; r + 4 <= rows; r += 4)
-                        Tile4x6_512(in w[r * inFeatures + k], in xs[k], inFeatures, length, ys[r..], yStride, add);
-                    LeftoverRows(path, w, r, rows, inFeatures, k, length, xs, WideTileTokens, ys, yStride, add);
+                        Tile4x6_512(in w[r * wStride + k], in xs[k], wStride, xStride, length, ys[r..], yStride, add);
+                    LeftoverRows(path, w, wStride, r, rows, xStride, k, length, xs, WideTileTokens, ys, yStride, add);
                 }
             }
         }
@@ -50,7 +56,7 @@ internal static class FloatTiles
         {
             for (; t + TileTokens <= tokens; t += TileTokens)
             {
-                var xs = x.Slice(t * inFeatures, TileTokens * inFeatures);
+                var xs = x[(t * xStride)..];
                 var ys = y[(t * yStride + rowOffset)..];
                 for (int k = 0; k < inFeatures; k += SliceLength)
                 {
@@ -60,45 +66,45 @@ internal static class FloatTiles
                     if (path == KernelPath.Vector256)
                     {
                         for (; r + 3 <= rows; r += 3)
-                            Tile3x4_256(in w[r * inFeatures + k], in xs[k], inFeatures, length, ys[r..], yStride, add);
+                            Tile3x4_256(in w[r * wStride + k], in xs[k], wStride, xStride, length, ys[r..], yStride, add);
                     }
                     else if (path == KernelPath.Vector512)
                     {
                         for (; r + 4 <= rows; r += 4)
-                            Tile4x4_512(in w[r * inFeatures + k], in xs[k], inFeatures, length, ys[r..], yStride, add);
+                            Tile4x4_512(in w[r * wStride + k], in xs[k], wStride, xStride, length, ys[r..], yStride, add);
                     }
                     for (; r + 2 <= rows; r += 2)
                     {
-                        ref readonly float w0 = ref w[r * inFeatures + k];
+                        ref readonly float w0 = ref w[r * wStride + k];
                         ref readonly float x0 = ref xs[k];
                         if (path == KernelPath.Vector512)
-                            Tile2x4_512(in w0, in x0, inFeatures, length, ys[r..], yStride, add);
+                            Tile2x4_512(in w0, in x0, wStride, xStride, length, ys[r..], yStride, add);
                         else
-                            Tile2x4_256(in w0, in x0, inFeatures, length, ys[r..], yStride, add);
+                            Tile2x4_256(in w0, in x0, wStride, xStride, length, ys[r..], yStride, add);
                     }
-                    LeftoverRows(path, w, r, rows, inFeatures, k, length, xs, TileTokens, ys, yStride, add);
+                    LeftoverRows(path, w, wStride, r, rows, xStride, k, length, xs, TileTokens, ys, yStride, add);
                 }
             }
         }
         // Left-over tokens (and the whole scalar rung): one dot product per output.
         for (; t < tokens; t++)
         {
-            var xt = x.Slice(t * inFeatures, inFeatures);
+            var xt = x.Slice(t * xStride, inFeatures);
             for (int r = 0; r < rows; r++)
-                y[t * yStride + rowOffset + r] = VectorMath.Dot(path, w.Slice(r * inFeatures, inFeatures), xt);
+                y[t * yStride + rowOffset + r] = VectorMath.Dot(path, w.Slice(r * wStride, inFeatures), xt);
         }
     }
 
     // Rows [from, rows) of a slice that no tile took: one dot product per row and token.
-    private static void LeftoverRows(KernelPath path, ReadOnlySpan<float> w, int from, int rows, int inFeatures, int k, int length,
+    private static void LeftoverRows(KernelPath path, ReadOnlySpan<float> w, int wStride, int from, int rows, int xStride, int k, int length,
         ReadOnlySpan<float> xs, int tileTokens, Span<float> ys, int yStride, bool add)
     {
         for (int r = from; r < rows; r++)
         {
-            var w1 = w.Slice(r * inFeatures + k, length);
+            var w1 = w.Slice(r * wStride + k, length);
             for (int j = 0; j < tileTokens; j++)
             {
-                float dot = VectorMath.Dot(path, w1, xs.Slice(j * inFeatures + k, length));
+                float dot = VectorMath.Dot(path, w1, xs.Slice(j * xStride + k, length));
                 ys[j * yStride + r] = add ? ys[j * yStride + r] + dot : dot;
             }
         }
@@ -106,14 +112,14 @@ internal static class FloatTiles
 
     // w0: 2 rows, stride apart; x0: 4 tokens, stride apart; each `length` values from there. Writes (or adds to)
     // y[k·yStride + {0, 1}] for k < 4.
-    private static void Tile2x4_256(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
+    private static void Tile2x4_256(ref readonly float w0, ref readonly float x0, int stride, int xStride, int length, Span<float> y, int yStride, bool add)
     {
         ref float wa0 = ref Unsafe.AsRef(in w0);
         ref float wb0 = ref Unsafe.Add(ref wa0, stride);
         ref float xa = ref Unsafe.AsRef(in x0);
-        ref float xb = ref Unsafe.Add(ref xa, stride);
-        ref float xc = ref Unsafe.Add(ref xb, stride);
-        ref float xd = ref Unsafe.Add(ref xc, stride);
+        ref float xb = ref Unsafe.Add(ref xa, xStride);
+        ref float xc = ref Unsafe.Add(ref xb, xStride);
+        ref float xd = ref Unsafe.Add(ref xc, xStride);
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         nuint i = 0, len = (nuint)length;
@@ -134,20 +140,20 @@ internal static class FloatTiles
             a03 = Vector256.MultiplyAddEstimate(wa, v, a03);
             a13 = Vector256.MultiplyAddEstimate(wb, v, a13);
         }
-        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref wa0, ref xa, i, len, stride, add);
-        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref wb0, ref xa, i, len, stride, add);
+        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref wa0, ref xa, i, len, xStride, add);
+        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref wb0, ref xa, i, len, xStride, add);
     }
 
     // As Tile2x4_256 with three rows: 12 accumulators hide the FMA latency with room to spare (8 only just do).
-    private static void Tile3x4_256(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
+    private static void Tile3x4_256(ref readonly float w0, ref readonly float x0, int stride, int xStride, int length, Span<float> y, int yStride, bool add)
     {
         ref float wa0 = ref Unsafe.AsRef(in w0);
         ref float wb0 = ref Unsafe.Add(ref wa0, stride);
         ref float wc0 = ref Unsafe.Add(ref wb0, stride);
         ref float xa = ref Unsafe.AsRef(in x0);
-        ref float xb = ref Unsafe.Add(ref xa, stride);
-        ref float xc = ref Unsafe.Add(ref xb, stride);
-        ref float xd = ref Unsafe.Add(ref xc, stride);
+        ref float xb = ref Unsafe.Add(ref xa, xStride);
+        ref float xc = ref Unsafe.Add(ref xb, xStride);
+        ref float xd = ref Unsafe.Add(ref xc, xStride);
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
@@ -174,19 +180,19 @@ internal static class FloatTiles
             a13 = Vector256.MultiplyAddEstimate(wb, v, a13);
             a23 = Vector256.MultiplyAddEstimate(wc, v, a23);
         }
-        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref wa0, ref xa, i, len, stride, add);
-        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref wb0, ref xa, i, len, stride, add);
-        Store(y, yStride, 2, Vector256.Sum(a20), Vector256.Sum(a21), Vector256.Sum(a22), Vector256.Sum(a23), ref wc0, ref xa, i, len, stride, add);
+        Store(y, yStride, 0, Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03), ref wa0, ref xa, i, len, xStride, add);
+        Store(y, yStride, 1, Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13), ref wb0, ref xa, i, len, xStride, add);
+        Store(y, yStride, 2, Vector256.Sum(a20), Vector256.Sum(a21), Vector256.Sum(a22), Vector256.Sum(a23), ref wc0, ref xa, i, len, xStride, add);
     }
 
-    private static void Tile2x4_512(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
+    private static void Tile2x4_512(ref readonly float w0, ref readonly float x0, int stride, int xStride, int length, Span<float> y, int yStride, bool add)
     {
         ref float wa0 = ref Unsafe.AsRef(in w0);
         ref float wb0 = ref Unsafe.Add(ref wa0, stride);
         ref float xa = ref Unsafe.AsRef(in x0);
-        ref float xb = ref Unsafe.Add(ref xa, stride);
-        ref float xc = ref Unsafe.Add(ref xb, stride);
-        ref float xd = ref Unsafe.Add(ref xc, stride);
+        ref float xb = ref Unsafe.Add(ref xa, xStride);
+        ref float xc = ref Unsafe.Add(ref xb, xStride);
+        ref float xd = ref Unsafe.Add(ref xc, xStride);
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         nuint i = 0, len = (nuint)length;
@@ -207,22 +213,22 @@ internal static class FloatTiles
             a03 = Vector512.MultiplyAddEstimate(wa, v, a03);
             a13 = Vector512.MultiplyAddEstimate(wb, v, a13);
         }
-        Store(y, yStride, 0, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03), ref wa0, ref xa, i, len, stride, add);
-        Store(y, yStride, 1, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13), ref wb0, ref xa, i, len, stride, add);
+        Store(y, yStride, 0, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03), ref wa0, ref xa, i, len, xStride, add);
+        Store(y, yStride, 1, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13), ref wb0, ref xa, i, len, xStride, add);
     }
 
     // Four rows × four tokens: 16 accumulators of the 32 registers, 8 loads per 16 FMAs where 2 × 4 needs 6 per 8 (the
     // loads, not the FMA units, had set the pace of AVX-512 prompts).
-    private static void Tile4x4_512(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
+    private static void Tile4x4_512(ref readonly float w0, ref readonly float x0, int stride, int xStride, int length, Span<float> y, int yStride, bool add)
     {
         ref float wa0 = ref Unsafe.AsRef(in w0);
         ref float wb0 = ref Unsafe.Add(ref wa0, stride);
         ref float wc0 = ref Unsafe.Add(ref wb0, stride);
         ref float wd0 = ref Unsafe.Add(ref wc0, stride);
         ref float xa = ref Unsafe.AsRef(in x0);
-        ref float xb = ref Unsafe.Add(ref xa, stride);
-        ref float xc = ref Unsafe.Add(ref xb, stride);
-        ref float xd = ref Unsafe.Add(ref xc, stride);
+        ref float xb = ref Unsafe.Add(ref xa, xStride);
+        ref float xc = ref Unsafe.Add(ref xb, xStride);
+        ref float xd = ref Unsafe.Add(ref xc, xStride);
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
@@ -259,25 +265,25 @@ internal static class FloatTiles
         var s1 = SumFour(a01, a11, a21, a31);
         var s2 = SumFour(a02, a12, a22, a32);
         var s3 = SumFour(a03, a13, a23, a33);
-        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, stride, add);
+        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, xStride, add);
         StoreFourRows(y, yStride, s1, ref wa0, ref xb, i, len, stride, add);
         StoreFourRows(y, 2 * yStride, s2, ref wa0, ref xc, i, len, stride, add);
         StoreFourRows(y, 3 * yStride, s3, ref wa0, ref xd, i, len, stride, add);
     }
 
     // Four rows × six tokens (24 of the 32 registers as accumulators).
-    private static void Tile4x6_512(ref readonly float w0, ref readonly float x0, int stride, int length, Span<float> y, int yStride, bool add)
+    private static void Tile4x6_512(ref readonly float w0, ref readonly float x0, int stride, int xStride, int length, Span<float> y, int yStride, bool add)
     {
         ref float wa0 = ref Unsafe.AsRef(in w0);
         ref float wb0 = ref Unsafe.Add(ref wa0, stride);
         ref float wc0 = ref Unsafe.Add(ref wb0, stride);
         ref float wd0 = ref Unsafe.Add(ref wc0, stride);
         ref float xa = ref Unsafe.AsRef(in x0);
-        ref float xb = ref Unsafe.Add(ref xa, stride);
-        ref float xc = ref Unsafe.Add(ref xb, stride);
-        ref float xd = ref Unsafe.Add(ref xc, stride);
-        ref float xe = ref Unsafe.Add(ref xd, stride);
-        ref float xf = ref Unsafe.Add(ref xe, stride);
+        ref float xb = ref Unsafe.Add(ref xa, xStride);
+        ref float xc = ref Unsafe.Add(ref xb, xStride);
+        ref float xd = ref Unsafe.Add(ref xc, xStride);
+        ref float xe = ref Unsafe.Add(ref xd, xStride);
+        ref float xf = ref Unsafe.Add(ref xe, xStride);
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default;
@@ -315,7 +321,7 @@ internal static class FloatTiles
         var s3 = SumFour(a03, a13, a23, a33);
         var s4 = SumFour(a04, a14, a24, a34);
         var s5 = SumFour(a05, a15, a25, a35);
-        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, stride, add);
+        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, xStride, add);
         StoreFourRows(y, yStride, s1, ref wa0, ref xb, i, len, stride, add);
         StoreFourRows(y, 2 * yStride, s2, ref wa0, ref xc, i, len, stride, add);
         StoreFourRows(y, 3 * yStride, s3, ref wa0, ref xd, i, len, stride, add);

@@ -30,9 +30,19 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     {
         var row = MemoryMarshal.Cast<byte, float>(prepared);
         if (tokens == 1)
+        {
             PrepareDecoding(path, input, row);
-        else
+        }
+        else if (path == KernelPath.Vector256)
+        {
             row[^1] = TryPrepareRebiased(input, row[..input.Length]) ? 1 : 0;
+        }
+        else
+        {
+            // Unscaled, for the dot-product tiles, which read the padded rows rather than the input.
+            input.CopyTo(row);
+            row[^1] = 0;
+        }
     }
 
     /// <summary>Floats <see cref="PrepareDecoding"/> writes for one token of <paramref name="inFeatures"/> values
@@ -94,10 +104,24 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
                 return;
         }
         int rest = block.RowCount - panelRows;
-        var widened = KernelScratch.Floats2(checked(rest * n));
-        Widen(block.Path, w.Slice(panelRows * n, rest * n), widened);
-        FloatTiles.Multiply(block.Path, widened, rest, block.Input, block.Tokens, n,
-            block.Output, block.OutFeatures, block.RowStart + panelRows);
+        if (block.Path == KernelPath.Vector256)
+        {
+            var widened = KernelScratch.Floats2(checked(rest * n));
+            Widen(block.Path, w.Slice(panelRows * n, rest * n), widened);
+            FloatTiles.Multiply(block.Path, widened, rest, block.Input, block.Tokens, n,
+                block.Output, block.OutFeatures, block.RowStart + panelRows);
+        }
+        else
+        {
+            // Rows and tokens a cache line more than a multiple of 4 KiB apart: at a layer's width (a multiple of
+            // 4 KiB) the four rows and six tokens a tile reads at once fell in the same L1 sets.
+            int stride = PaddedLength(n);
+            var widened = KernelScratch.Floats2(checked(rest * stride));
+            for (int r = 0; r < rest; r++)
+                Widen(block.Path, w.Slice((panelRows + r) * n, n), widened.Slice(r * stride, n));
+            FloatTiles.Multiply(block.Path, widened, stride, rest, MemoryMarshal.Cast<byte, float>(block.Prepared),
+                block.PreparedBytesPerToken / sizeof(float), block.Tokens, n, block.Output, block.OutFeatures, block.RowStart + panelRows);
+        }
         if (!block.Bias.IsEmpty)
         {
             VectorMath.AddToRows(block.Path, block.Output[(block.RowStart + panelRows)..], block.Tokens, block.OutFeatures,
