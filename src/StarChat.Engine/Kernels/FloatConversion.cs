@@ -43,7 +43,7 @@ public static class FloatConversion
         nuint n = (nuint)source.Length, i = 0;
         if (path == KernelPath.Vector512)
         {
-            var half = new HalfWidening.Half512();
+            var half = new HalfWidening.ScaledHalf512();
             for (; i + 16 <= n; i += 16)
                 half.Widen(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
         }

@@ -86,6 +86,43 @@ internal static class HalfWidening
         }
     }
 
+    /// <summary>
+    /// Sixteen halves to floats on AVX-512 in five operations: each half's exponent and mantissa moved into f32's
+    /// fields with the exponent OR-ed with 224 (the half times 2^112, an infinity or NaN kept as one), then times
+    /// 2^−112, which is exact. Subnormal halves (exponent 0) come out with an implicit 1 they do not have: a vector
+    /// holding one (≈ 4 % at a trained model's 0.2 %) takes a second, exact step for those lanes. No step ever forms an
+    /// f32 subnormal, which Intel cores multiply through a microcode assist.
+    /// </summary>
+    public readonly struct ScaledHalf512()
+    {
+        private readonly Vector512<int> _signExponentMantissa = Vector512.Create(unchecked((int)0x8FFFE000));
+        private readonly Vector512<int> _rebase = Vector512.Create(224 << 23);
+        private readonly Vector512<float> _unscale = Vector512.Create(1f / (1L << 56) / (1L << 56));
+        private readonly Vector512<int> _exponent = Vector512.Create(0x7C00);
+        private readonly Vector512<int> _mantissa = Vector512.Create(0x3FF);
+        private readonly Vector512<float> _subnormalUnit = Vector512.Create(1f / (1 << 24));
+        private readonly Vector512<int> _sign = Vector512.Create(int.MinValue);
+
+        /// <summary>Sixteen halves (zero-extended into 32-bit lanes) to floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Widen(Vector512<uint> bits)
+        {
+            var top = Vector512.ShiftLeft(bits.AsInt32(), 16);
+            var scaled = (Vector512.ShiftRightArithmetic(top, 3) & _signExponentMantissa) | _rebase;
+            var value = scaled.AsSingle() * _unscale;
+            var subnormal = Vector512.Equals(bits.AsInt32() & _exponent, Vector512<int>.Zero);
+            return subnormal == Vector512<int>.Zero ? value : Subnormals(bits.AsInt32(), top, subnormal, value);
+        }
+
+        // ±m·2^−24 for the subnormal lanes (m < 1024, so the conversion is exact and the product a normal float).
+        private Vector512<float> Subnormals(Vector512<int> h, Vector512<int> top, Vector512<int> subnormal, Vector512<float> value)
+        {
+            var magnitude = Vector512.ConvertToSingle(h & _mantissa) * _subnormalUnit;
+            var exact = (magnitude.AsInt32() | (top & _sign)).AsSingle();
+            return Vector512.ConditionalSelect(subnormal.AsSingle(), exact, value);
+        }
+    }
+
     /// <summary>Loads 8 f16 bit patterns and zero-extends them (<c>vpmovzxwd ymm, m128</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<uint> Load8(ref ushort source, nuint index)
