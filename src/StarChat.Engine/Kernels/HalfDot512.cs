@@ -78,56 +78,12 @@ internal static class HalfDot512
     /// </summary>
     public static unsafe void Dot4(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled, Span<uint> masks)
     {
-        Check(w, n, ordered, scaled);
         int groups = MaskWords(n);
         if (masks.Length < Rows * groups)
             throw new ArgumentException("Dot4 needs four rows of subnormal mask words.", nameof(masks));
-        fixed (uint* m0 = masks)
+        fixed (uint* m = masks)
         {
-            uint* m1 = m0 + groups, m2 = m1 + groups, m3 = m2 + groups;
-            ref ushort p0 = ref MemoryMarshal.GetReference(w);
-            ref ushort p1 = ref Unsafe.Add(ref p0, n);
-            ref ushort p2 = ref Unsafe.Add(ref p1, n);
-            ref ushort p3 = ref Unsafe.Add(ref p2, n);
-            ref float px = ref MemoryMarshal.GetReference(ordered);
-            var widen = new Widening();
-            Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
-            Vector512<float> c0 = default, c1 = default, d0 = default, d1 = default;
-            nuint length = (nuint)n;
-            for (nuint i = 0, g = 0; i < length; i += 32, g++)
-            {
-                Prefetch(ref p0, ref p1, ref p2, ref p3, i, length);
-                var x0 = Vector512.LoadUnsafe(ref px, i);
-                var x1 = Vector512.LoadUnsafe(ref px, i + 16);
-
-                var h = Vector512.LoadUnsafe(ref p0, i).AsInt16();
-                m0[g] = widen.Subnormals(h);
-                widen.Widen(h, out var low, out var high);
-                a0 = Vector512.MultiplyAddEstimate(low, x0, a0);
-                a1 = Vector512.MultiplyAddEstimate(high, x1, a1);
-
-                h = Vector512.LoadUnsafe(ref p1, i).AsInt16();
-                m1[g] = widen.Subnormals(h);
-                widen.Widen(h, out low, out high);
-                b0 = Vector512.MultiplyAddEstimate(low, x0, b0);
-                b1 = Vector512.MultiplyAddEstimate(high, x1, b1);
-
-                h = Vector512.LoadUnsafe(ref p2, i).AsInt16();
-                m2[g] = widen.Subnormals(h);
-                widen.Widen(h, out low, out high);
-                c0 = Vector512.MultiplyAddEstimate(low, x0, c0);
-                c1 = Vector512.MultiplyAddEstimate(high, x1, c1);
-
-                h = Vector512.LoadUnsafe(ref p3, i).AsInt16();
-                m3[g] = widen.Subnormals(h);
-                widen.Widen(h, out low, out high);
-                d0 = Vector512.MultiplyAddEstimate(low, x0, d0);
-                d1 = Vector512.MultiplyAddEstimate(high, x1, d1);
-            }
-            scaled[0] = Vector512.Sum(a0 + a1);
-            scaled[1] = Vector512.Sum(b0 + b1);
-            scaled[2] = Vector512.Sum(c0 + c1);
-            scaled[3] = Vector512.Sum(d0 + d1);
+            Dot4(w, n, ordered, scaled, new MarkSubnormals(m, groups));
         }
     }
 
@@ -136,6 +92,12 @@ internal static class HalfDot512
     /// <see cref="HalfSubnormals"/>).
     /// </summary>
     public static void Dot4(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled)
+        => Dot4(w, n, ordered, scaled, new IgnoreSubnormals());
+
+    // One loop for both passes, compiled once per kind of TMarks (a struct, passed by value so that its fields stay
+    // in registers: the later pass's marks compile away).
+    private static void Dot4<TMarks>(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled, TMarks marks)
+        where TMarks : struct, ISubnormalMarks
     {
         Check(w, n, ordered, scaled);
         ref ushort p0 = ref MemoryMarshal.GetReference(w);
@@ -147,21 +109,33 @@ internal static class HalfDot512
         Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
         Vector512<float> c0 = default, c1 = default, d0 = default, d1 = default;
         nuint length = (nuint)n;
-        for (nuint i = 0; i < length; i += 32)
+        for (nuint i = 0, g = 0; i < length; i += 32, g++)
         {
             Prefetch(ref p0, ref p1, ref p2, ref p3, i, length);
             var x0 = Vector512.LoadUnsafe(ref px, i);
             var x1 = Vector512.LoadUnsafe(ref px, i + 16);
-            widen.Widen(Vector512.LoadUnsafe(ref p0, i).AsInt16(), out var low, out var high);
+
+            var h = Vector512.LoadUnsafe(ref p0, i).AsInt16();
+            marks.Mark(0, g, h, widen);
+            widen.Widen(h, out var low, out var high);
             a0 = Vector512.MultiplyAddEstimate(low, x0, a0);
             a1 = Vector512.MultiplyAddEstimate(high, x1, a1);
-            widen.Widen(Vector512.LoadUnsafe(ref p1, i).AsInt16(), out low, out high);
+
+            h = Vector512.LoadUnsafe(ref p1, i).AsInt16();
+            marks.Mark(1, g, h, widen);
+            widen.Widen(h, out low, out high);
             b0 = Vector512.MultiplyAddEstimate(low, x0, b0);
             b1 = Vector512.MultiplyAddEstimate(high, x1, b1);
-            widen.Widen(Vector512.LoadUnsafe(ref p2, i).AsInt16(), out low, out high);
+
+            h = Vector512.LoadUnsafe(ref p2, i).AsInt16();
+            marks.Mark(2, g, h, widen);
+            widen.Widen(h, out low, out high);
             c0 = Vector512.MultiplyAddEstimate(low, x0, c0);
             c1 = Vector512.MultiplyAddEstimate(high, x1, c1);
-            widen.Widen(Vector512.LoadUnsafe(ref p3, i).AsInt16(), out low, out high);
+
+            h = Vector512.LoadUnsafe(ref p3, i).AsInt16();
+            marks.Mark(3, g, h, widen);
+            widen.Widen(h, out low, out high);
             d0 = Vector512.MultiplyAddEstimate(low, x0, d0);
             d1 = Vector512.MultiplyAddEstimate(high, x1, d1);
         }
@@ -169,6 +143,25 @@ internal static class HalfDot512
         scaled[1] = Vector512.Sum(b0 + b1);
         scaled[2] = Vector512.Sum(c0 + c1);
         scaled[3] = Vector512.Sum(d0 + d1);
+    }
+
+    private interface ISubnormalMarks
+    {
+        void Mark(int row, nuint group, Vector512<short> halves, Widening widen);
+    }
+
+    // The first pass: a mask word per row and group of 32.
+    private readonly unsafe struct MarkSubnormals(uint* masks, int groups) : ISubnormalMarks
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Mark(int row, nuint group, Vector512<short> halves, Widening widen)
+            => masks[(nuint)(row * groups) + group] = widen.Subnormals(halves);
+    }
+
+    private readonly struct IgnoreSubnormals : ISubnormalMarks
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Mark(int row, nuint group, Vector512<short> halves, Widening widen) { }
     }
 
     private static void Check(ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> scaled)
