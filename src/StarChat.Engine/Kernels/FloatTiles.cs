@@ -6,11 +6,11 @@ namespace StarChat.Engine.Kernels;
 
 /// <summary>
 /// y[t, rowOffset + r] = Σ_i x[t, i]·w[r, i] for f32 weight rows and several tokens: the prompt-processing path.
-/// Works on tiles of 2 (AVX-512: 4, AVX2: 3) weight rows × 4 tokens, and on AVX-512 first of 4 rows × 6 tokens, so each
-/// weight vector loaded is used 4–6 times and each activation vector 2–4 times, with 8–24 accumulators in flight. The inputs are walked in slices of
-/// <see cref="SliceLength"/> values so that four tokens' slices (16 KiB) stay in L1 while every row pair passes over
-/// them: without the slicing, wide rows (8192 inputs) stream the activations from L2 for every row pair, and L2
-/// bandwidth rather than the FMA units sets the pace.
+/// Works on tiles of 2 (AVX-512: 4, AVX2: 3) weight rows × 4 tokens, and on AVX-512 first of 4 rows × 6 tokens, so
+/// each weight vector loaded is used 4–6 times and each activation vector 2–4 times, with 8–24 accumulators in flight.
+/// The inputs are walked in slices of <see cref="SliceLength"/> values so that four tokens' slices (16 KiB) stay in L1
+/// while every row pair passes over them: without the slicing, wide rows (8192 inputs) stream the activations from L2
+/// for every row pair, and L2 bandwidth rather than the FMA units sets the pace.
 /// </summary>
 internal static class FloatTiles
 {
@@ -110,7 +110,7 @@ internal static class FloatTiles
         }
     }
 
-    // w0: 2 rows, stride apart; x0: 4 tokens, stride apart; each `length` values from there. Writes (or adds to)
+    // w0: 2 rows, stride apart; x0: 4 tokens, xStride apart; each `length` values from there. Writes (or adds to)
     // y[k·yStride + {0, 1}] for k < 4.
     private static void Tile2x4_256(ref readonly float w0, ref readonly float x0, int stride, int xStride, int length, Span<float> y, int yStride, bool add)
     {

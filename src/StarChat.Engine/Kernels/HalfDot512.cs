@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -179,50 +178,6 @@ internal static class HalfDot512
         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p1, fetch)));
         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p2, fetch)));
         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p3, fetch)));
-    }
-
-    /// <summary>
-    /// A row's sum from its scaled one and its subnormal masks (the first pass's), for rows whose positions are not
-    /// recorded; false when the scaled sum is not finite (the exact path takes the row). Groups holding a subnormal
-    /// are found sixteen mask words at a time.
-    /// </summary>
-    public static unsafe bool TryFinish(float scaled, ReadOnlySpan<ushort> row, ReadOnlySpan<uint> masks, ReadOnlySpan<float> x, out float sum)
-    {
-        sum = 0;
-        if (!float.IsFinite(scaled))
-            return false;
-        float correction = 0;
-        int groups = MaskWords(row.Length), start = 0;
-        fixed (uint* m = masks)
-        {
-            for (; start + 16 <= groups; start += 16)
-            {
-                for (uint found = (uint)Vector512.GreaterThan(Vector512.Load(m + start), Vector512<uint>.Zero).ExtractMostSignificantBits(); found != 0; found &= found - 1)
-                    correction += GroupExcess(row, start + BitOperations.TrailingZeroCount(found), masks, x);
-            }
-        }
-        for (; start < groups; start++)
-            correction += GroupExcess(row, start, masks, x);
-        sum = scaled * Unscale - correction * ExcessUnit;
-        return true;
-    }
-
-    private static float GroupExcess(ReadOnlySpan<ushort> row, int group, ReadOnlySpan<uint> masks, ReadOnlySpan<float> x)
-    {
-        float excess = 0;
-        for (uint m = masks[group]; m != 0; m &= m - 1)
-        {
-            int index = group * 32 + BitOperations.TrailingZeroCount(m);
-            excess += Excess(row[index]) * x[index];
-        }
-        return excess;
-    }
-
-    // A subnormal half s·m·2^−24 widens to s·2^−15·(1 + m/1024): too large by s·(1024 − m)·2^−25 (exact in f32).
-    private static float Excess(ushort half)
-    {
-        int excess = 1024 - (half & 0x3FF);
-        return (half & 0x8000) != 0 ? -excess : excess;
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ internal sealed class HalfSubnormals
     /// <summary>Zeros after the positions, for whole eight-wide loads.</summary>
     public const int Padding = 8;
 
-    // A segment whose positions would not fit ushort offsets (rows mostly zeros): it stays on the first pass.
+    // A segment whose positions would not fit ushort offsets (rows mostly zeros): its rows take the exact path.
     private static readonly ushort[] Unrecordable = [];
 
     [ThreadStatic]
@@ -46,7 +46,8 @@ internal sealed class HalfSubnormals
     /// <summary>True once segment <paramref name="segment"/> has been recorded or found unrecordable.</summary>
     public bool IsSettled(int segment) => Volatile.Read(ref _segments[segment]) is not null;
 
-    /// <summary>The layout of segment <paramref name="segment"/>'s positions, when recorded.</summary>
+    /// <summary>The layout of segment <paramref name="segment"/>'s positions, when recorded (empty when
+    /// unrecordable).</summary>
     public bool TryGet(int segment, out ushort[] layout)
     {
         layout = Volatile.Read(ref _segments[segment])!;

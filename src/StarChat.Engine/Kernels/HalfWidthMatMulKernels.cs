@@ -197,7 +197,8 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
 
     // Eight rows at a time (a segment of HalfSubnormals, on which a block always starts), as two groups of four. The
     // first pass over a segment finds its subnormal halves and records their positions with the tensor; later passes
-    // read them. Rows HalfDot512 cannot take go to the exact RowDot.
+    // read them. Rows HalfDot512 cannot take, and segments with too many subnormals to lay out (rows mostly zeros),
+    // go to the exact RowDot.
     private void MultiplyOneToken512(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> ordered, Span<float> y)
     {
         const int segmentRows = HalfSubnormals.SegmentRows;
@@ -210,56 +211,40 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
         {
             var rows = w.Slice(r * n, segmentRows * n);
             int segment = (block.RowStart + r) / segmentRows;
-            if (table is not null && table.TryGet(segment, out var layout))
+            if (table is not null && table.IsSettled(segment))
             {
-                HalfDot512.Dot4(rows, n, ordered, scaled);
-                HalfDot512.Dot4(rows[(4 * n)..], n, ordered, scaled[4..]);
+                if (table.TryGet(segment, out var layout))
+                {
+                    HalfDot512.Dot4(rows, n, ordered, scaled);
+                    HalfDot512.Dot4(rows[(4 * n)..], n, ordered, scaled[4..]);
+                }
                 Finish(block, rows, n, scaled, layout, y.Slice(r, segmentRows));
                 continue;
             }
             HalfDot512.Dot4(rows, n, ordered, scaled, masks);
             HalfDot512.Dot4(rows[(4 * n)..], n, ordered, scaled[4..], masks[(4 * groups)..]);
             var collected = HalfSubnormals.Collect(masks, segmentRows, groups);
-            if (table is not null && !table.IsSettled(segment))
-                table.Record(segment, collected);
-            Finish(block, rows, n, scaled, collected, masks, y.Slice(r, segmentRows));
+            table?.Record(segment, collected);
+            Finish(block, rows, n, scaled, collected, y.Slice(r, segmentRows));
         }
         for (; r + HalfDot512.Rows <= y.Length; r += HalfDot512.Rows)
         {
             var rows = w.Slice(r * n, HalfDot512.Rows * n);
             HalfDot512.Dot4(rows, n, ordered, scaled, masks);
-            var quad = scaled[..HalfDot512.Rows];
-            Finish(block, rows, n, quad, HalfSubnormals.Collect(masks, HalfDot512.Rows, groups), masks, y.Slice(r, HalfDot512.Rows));
+            Finish(block, rows, n, scaled, HalfSubnormals.Collect(masks, HalfDot512.Rows, groups), y.Slice(r, HalfDot512.Rows));
         }
         for (; r < y.Length; r++)
             y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
     }
 
-    // Each row's sum from its scaled one and its subnormals' positions (from the masks when they did not fit a
-    // layout), or by the exact RowDot when the scaled sum is not finite.
-    private void Finish(in MatMulBlock block, ReadOnlySpan<ushort> rows, int n, ReadOnlySpan<float> scaled,
-        ReadOnlySpan<ushort> layout, ReadOnlySpan<uint> masks, Span<float> y)
-    {
-        if (!layout.IsEmpty)
-        {
-            Finish(block, rows, n, scaled, layout, y);
-            return;
-        }
-        int groups = HalfDot512.MaskWords(n);
-        for (int j = 0; j < y.Length; j++)
-        {
-            var row = rows.Slice(j * n, n);
-            if (!HalfDot512.TryFinish(scaled[j], row, masks.Slice(j * groups, groups), block.Input, out y[j]))
-                y[j] = RowDot(block.Path, row, block.Input);
-        }
-    }
-
+    // Each row's sum from its scaled one and its subnormals' positions, or by the exact RowDot when the scaled sum is
+    // not finite or there is no layout (too many subnormals for ushort offsets).
     private void Finish(in MatMulBlock block, ReadOnlySpan<ushort> rows, int n, ReadOnlySpan<float> scaled, ReadOnlySpan<ushort> layout, Span<float> y)
     {
         for (int j = 0; j < y.Length; j++)
         {
             var row = rows.Slice(j * n, n);
-            if (!HalfDot512.TryFinish(scaled[j], row, HalfSubnormals.Row(layout, y.Length, j), block.Input, out y[j]))
+            if (layout.IsEmpty || !HalfDot512.TryFinish(scaled[j], row, HalfSubnormals.Row(layout, y.Length, j), block.Input, out y[j]))
                 y[j] = RowDot(block.Path, row, block.Input);
         }
     }
