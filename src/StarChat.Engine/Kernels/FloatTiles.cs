@@ -265,7 +265,7 @@ internal static class FloatTiles
         var s1 = SumFour(a01, a11, a21, a31);
         var s2 = SumFour(a02, a12, a22, a32);
         var s3 = SumFour(a03, a13, a23, a33);
-        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, xStride, add);
+        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, stride, add);
         StoreFourRows(y, yStride, s1, ref wa0, ref xb, i, len, stride, add);
         StoreFourRows(y, 2 * yStride, s2, ref wa0, ref xc, i, len, stride, add);
         StoreFourRows(y, 3 * yStride, s3, ref wa0, ref xd, i, len, stride, add);
@@ -321,7 +321,7 @@ internal static class FloatTiles
         var s3 = SumFour(a03, a13, a23, a33);
         var s4 = SumFour(a04, a14, a24, a34);
         var s5 = SumFour(a05, a15, a25, a35);
-        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, xStride, add);
+        StoreFourRows(y, 0, s0, ref wa0, ref xa, i, len, stride, add);
         StoreFourRows(y, yStride, s1, ref wa0, ref xb, i, len, stride, add);
         StoreFourRows(y, 2 * yStride, s2, ref wa0, ref xc, i, len, stride, add);
         StoreFourRows(y, 3 * yStride, s3, ref wa0, ref xd, i, len, stride, add);
