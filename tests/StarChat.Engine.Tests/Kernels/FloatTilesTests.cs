@@ -36,21 +36,4 @@ public sealed class FloatTilesTests
             KernelAssert.AllClose(expected, actual, relative: 1e-5, floor: 10, $"{path} {rows} rows × {tokens} tokens × {inFeatures}");
         }
     }
-
-    [Fact]
-    public void Scratch_EveryBuffer_StartsOnACacheLine()
-    {
-        foreach (int length in new[] { 1, 100, 5000 })
-        {
-            Assert.Equal(0, Address(KernelScratch.Floats(length)) % 64);
-            Assert.Equal(0, Address(KernelScratch.Floats2(length)) % 64);
-            Assert.Equal(0, Address(KernelScratch.Bytes(length)) % 64);
-        }
-    }
-
-    private static unsafe long Address<T>(Span<T> span) where T : unmanaged
-    {
-        fixed (T* p = span)
-            return (long)p;
-    }
 }

@@ -360,12 +360,12 @@ public sealed class GptBigCodeModel : IBatchedLanguageModel, IDisposable
     private sealed class Scratch(int tokens, int d, int qkv, int f)
     {
         public int Tokens { get; } = tokens;
-        public float[] X { get; } = new float[tokens * d];
-        public float[] Normed { get; } = new float[tokens * d];
-        public float[] Qkv { get; } = new float[tokens * qkv];
-        public float[] Attention { get; } = new float[tokens * d];
-        public float[] Projected { get; } = new float[tokens * d];
-        public float[] Up { get; } = new float[tokens * f];
-        public float[] Row { get; } = new float[Math.Max(1, d)];
+        public AlignedArray<float> X { get; } = new(tokens * d);
+        public AlignedArray<float> Normed { get; } = new(tokens * d);
+        public AlignedArray<float> Qkv { get; } = new(tokens * qkv);
+        public AlignedArray<float> Attention { get; } = new(tokens * d);
+        public AlignedArray<float> Projected { get; } = new(tokens * d);
+        public AlignedArray<float> Up { get; } = new(tokens * f);
+        public AlignedArray<float> Row { get; } = new(Math.Max(1, d));
     }
 }

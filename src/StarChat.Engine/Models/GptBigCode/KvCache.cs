@@ -1,3 +1,5 @@
+using StarChat.Engine.Tensors;
+
 namespace StarChat.Engine.Models.GptBigCode;
 
 /// <summary>Element type of the key/value cache.</summary>
@@ -17,8 +19,8 @@ public enum KvCacheType
 /// </summary>
 internal sealed class KvCache
 {
-    private readonly float[][]? _keys32, _values32;
-    private readonly Half[][]? _keys16, _values16;
+    private readonly AlignedArray<float>[]? _keys32, _values32;
+    private readonly AlignedArray<Half>[]? _keys16, _values16;
 
     public KvCache(int layers, int capacity, int width, KvCacheType type)
     {
@@ -49,13 +51,13 @@ internal sealed class KvCache
     /// <summary>Bytes held by the cache.</summary>
     public long Bytes => (long)(_keys32?.Length ?? _keys16!.Length) * 2 * Capacity * Width * (Type == KvCacheType.F32 ? 4 : 2);
 
-    public Span<float> Keys32(int layer) => _keys32![layer];
+    public Span<float> Keys32(int layer) => _keys32![layer].Span;
 
-    public Span<float> Values32(int layer) => _values32![layer];
+    public Span<float> Values32(int layer) => _values32![layer].Span;
 
-    public Span<Half> Keys16(int layer) => _keys16![layer];
+    public Span<Half> Keys16(int layer) => _keys16![layer].Span;
 
-    public Span<Half> Values16(int layer) => _values16![layer];
+    public Span<Half> Values16(int layer) => _values16![layer].Span;
 
     /// <summary>Writes one position's key and value.</summary>
     public void Store(int layer, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
@@ -73,11 +75,12 @@ internal sealed class KvCache
         }
     }
 
-    private static T[][] NewLayers<T>(int layers, long length)
+    // Rows start on cache lines (head_dim 128: 512 or 256 bytes a row), so attention's vector loads never straddle two.
+    private static AlignedArray<T>[] NewLayers<T>(int layers, long length) where T : unmanaged
     {
-        var result = new T[layers][];
+        var result = new AlignedArray<T>[layers];
         for (int i = 0; i < layers; i++)
-            result[i] = GC.AllocateUninitializedArray<T>((int)length);
+            result[i] = new AlignedArray<T>((int)length, zeroed: false);
         return result;
     }
 }
