@@ -28,7 +28,7 @@ internal sealed class KvCache
         Width = width;
         Type = type;
         long perLayer = checked((long)capacity * width);
-        if (perLayer > Array.MaxLength)
+        if (perLayer > Array.MaxLength - 64)   // room for AlignedArray's padding
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "the K/V cache of one layer is too large");
         if (type == KvCacheType.F32)
         {
