@@ -12,13 +12,12 @@ internal sealed class AlignedArray<T> where T : unmanaged
     /// <param name="length">Elements.</param>
     /// <param name="zeroed">False leaves the contents undefined (a large buffer's pages are then not touched until
     /// written).</param>
-    public unsafe AlignedArray(int length, bool zeroed = true)
+    public AlignedArray(int length, bool zeroed = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        int pad = 64 / sizeof(T);
         _array = zeroed
-            ? GC.AllocateArray<T>(checked(length + pad), pinned: true)
-            : GC.AllocateUninitializedArray<T>(checked(length + pad), pinned: true);
+            ? GC.AllocateArray<T>(checked(length + Pad), pinned: true)
+            : GC.AllocateUninitializedArray<T>(checked(length + Pad), pinned: true);
         _offset = OffsetOf(_array);
         Length = length;
     }
@@ -33,14 +32,16 @@ internal sealed class AlignedArray<T> where T : unmanaged
     /// large enough (grown to a power of two otherwise); contents undefined.</summary>
     public static Span<T> Reuse(ref T[]? buffer, int length)
     {
-        int pad = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        if (buffer is null || buffer.Length < (long)length + pad)
+        if (buffer is null || buffer.Length < (long)length + Pad)
         {
-            long size = Math.Max(64, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(length + pad)));
+            long size = Math.Max(64, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(length + Pad)));
             buffer = GC.AllocateUninitializedArray<T>((int)Math.Min(Array.MaxLength, size), pinned: true);
         }
         return buffer.AsSpan(OffsetOf(buffer), length);
     }
+
+    // Elements to skip, at most, to reach the next 64-byte boundary.
+    private static int Pad => 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     private static unsafe int OffsetOf(T[] pinned)
     {
