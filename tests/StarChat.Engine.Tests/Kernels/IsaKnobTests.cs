@@ -11,14 +11,21 @@ namespace StarChat.Engine.Tests.Kernels;
 /// </summary>
 public partial class IsaKnobTests
 {
-    public static TheoryData<string> Knobs => ["DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic"];
+    /// <summary>The AVX-VNNI knob keeps the rung and takes the integer kernels' <c>vpmaddubsw</c> form, so a machine
+    /// with AVX-VNNI tests both forms of them.</summary>
+    public const string VnniKnob = "DOTNET_EnableAVXVNNI";
+
+    public static TheoryData<string> Knobs => ["DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic", VnniKnob];
 
     [Theory, MemberData(nameof(Knobs))]
     public void SelfCheck_WithKnobOff_PassesOnExpectedRung(string knob)
     {
-        var expected = knob == "DOTNET_EnableAVX512"
-            ? (KernelPath)Math.Min((int)KernelSelection.Detect(), (int)KernelPath.Vector256)
-            : KernelPath.Scalar;
+        var expected = knob switch
+        {
+            "DOTNET_EnableAVX512" => (KernelPath)Math.Min((int)KernelSelection.Detect(), (int)KernelPath.Vector256),
+            VnniKnob => KernelSelection.Detect(),
+            _ => KernelPath.Scalar,
+        };
 
         var (exitCode, output) = RunSelfCheck(knob, expected);
 

@@ -23,6 +23,8 @@ public class KernelSelfCheckTests
         else if (Environment.GetEnvironmentVariable(KernelSelection.OverrideVariable) is null)
             Assert.Equal(KernelSelection.Detect(), KernelSelection.Current);
         Assert.True(KernelSelection.IsAccelerated(KernelSelection.Current), $"{KernelSelection.Current} selected but not accelerated");
+        if (Environment.GetEnvironmentVariable(IsaKnobTests.VnniKnob) == "0")
+            Assert.False(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported, $"{IsaKnobTests.VnniKnob}=0 left AVX-VNNI on (knob renamed?)");
     }
 
     [Fact]
@@ -79,6 +81,9 @@ public class KernelSelfCheckTests
     [Theory]
     [InlineData(TensorType.Q8_0)]
     [InlineData(TensorType.Q4_0)]
+    [InlineData(TensorType.Q4_1)]
+    [InlineData(TensorType.Q5_0)]
+    [InlineData(TensorType.Q5_1)]
     [InlineData(TensorType.Q6_K)]
     [InlineData(TensorType.Q4_K)]
     [InlineData(TensorType.Q5_K)]

@@ -32,6 +32,18 @@ internal static class Int8Lanes
     public static Vector256<int> UnsignedDot(Vector256<byte> u, Vector256<sbyte> y)
         => Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256<short>.One);
 
+    /// <summary>True when the byte products can go straight into int32 lanes with AVX-VNNI's <c>vpdpbusd</c> (Zen 5, Intel
+    /// since Alder Lake and Sapphire Rapids): one instruction for a <c>vpmaddubsw</c>, a <c>vpmaddwd</c> and an add.</summary>
+    /// <remarks>.NET 10 exposes only the VEX (256-bit) form; AVX-512 VNNI's 512-bit form (Zen 4) is not reachable.
+    /// <c>DOTNET_EnableAVXVNNI=0</c> turns it off, which the ISA knob tests use to run the other form here too.
+    /// Both give the same int32 sums: the int16 pairs of the other form never saturate for the callers' ranges.</remarks>
+    public static bool HasVnni => AvxVnni.IsSupported;
+
+    /// <summary><paramref name="acc"/> + Σ_{k&lt;4} u[4i+k]·y[4i+k] per lane (unsigned u, signed y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> UnsignedDotAdd(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> y)
+        => AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, u, y) : acc + UnsignedDot(u, y);
+
     /// <summary>8 lanes of pair sums u·y (int16, as <c>vpmaddubsw</c>) weighted by <paramref name="scales"/> and summed in pairs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> ScaledDot(Vector256<byte> u, Vector256<sbyte> y, Vector256<short> scales)
