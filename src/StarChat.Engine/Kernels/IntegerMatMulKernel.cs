@@ -42,7 +42,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         return checked(inFeatures / _blockSize * (_activationBlockBytes + _eightRowBlockBytes));
     }
 
-    // The activation row, then (for the eight-row kernel) one block sum per block.
+    // The activation row, then (for the eight-row kernel) an IntegerDot.BlockExtra per block.
     public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
     {
         int blocks = input.Length / _blockSize;
@@ -59,7 +59,7 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
         if (_eightRowBlockBytes == 0)
             return;
         fixed (byte* p = prepared)
-            IntegerDot.PrepareBlockSums(p, blocks, (int*)(p + blocks * _activationBlockBytes));
+            IntegerDot.PrepareBlockExtras(WeightType, p, blocks, (IntegerDot.BlockExtra*)(p + blocks * _activationBlockBytes));
     }
 
     public void Multiply(in MatMulBlock block)
@@ -85,6 +85,12 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
             long stride = block.PreparedBytesPerToken, outStride = block.OutFeatures;
             bool fourTokens = IntegerDot.HasFourTokenKernel(WeightType, path);
             int r = 0;
+            if (IntegerDot.HasSixteenRowKernel(WeightType, path, block.Tokens))
+            {
+                for (; r + 16 <= block.RowCount; r += 16)
+                    IntegerDot.SixteenRows(WeightType, weights + (long)r * block.RowBytes, block.RowBytes, prepared, stride, blocks,
+                        block.Tokens, output + block.RowStart + r, outStride);
+            }
             if (IntegerDot.HasEightRowKernel(WeightType, path, block.Tokens))
             {
                 for (; r + 8 <= block.RowCount; r += 8)

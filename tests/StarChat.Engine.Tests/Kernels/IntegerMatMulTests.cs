@@ -103,6 +103,51 @@ public sealed class IntegerMatMulTests : IDisposable
         }
     }
 
+    public static TheoryData<TensorType, KernelPath> NibbleTypesAndPaths()
+    {
+        var data = new TheoryData<TensorType, KernelPath>();
+        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q4_1, TensorType.Q5_0, TensorType.Q5_1 })
+            foreach (var path in new[] { KernelPath.Vector256, KernelPath.Vector512 })
+                data.Add(type, path);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(NibbleTypesAndPaths))]
+    public void Multiply_LargestNibbleProducts_MatchGgmlGenericDot(TensorType type, KernelPath path)
+    {
+        // Each block is −1 then 15/16s: all four quantizers give its 31 other weights their largest value (15 or 31),
+        // met by activations of ±127, where int16 sums of more products than the kernels take would overflow.
+        const int rows = 32, columns = 4 * 32;
+        var values = new float[rows * columns];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = i % 32 == 0 ? -1f : 15f / 16;
+        var weights = QuantizedTensor.Of(type, rows, columns, values);
+        var input = new float[3 * columns];
+        for (int i = 0; i < columns; i++)
+        {
+            input[i] = 2;
+            input[columns + i] = -2;
+            input[2 * columns + i] = i % 64 < 32 ? 2 : -2;
+        }
+        var output = new float[3 * rows];
+
+        MatMul.Multiply(MatMulKernelSet.Fast, path, input, 3, weights.View, [], output, _pool, rowsPerBlock: 16);
+
+        var activationType = QuantizedDot.ActivationType(type);
+        var activations = new byte[TensorTypeInfo.ByteCount(activationType, columns)];
+        int rowBytes = checked((int)weights.View.RowBytes);
+        for (int t = 0; t < 3; t++)
+        {
+            Quantize.Row(activationType, input.AsSpan(t * columns, columns), activations);
+            for (int r = 0; r < rows; r++)
+            {
+                double expected = QuantizedDot.Row(type, weights.Bytes.Slice(r * rowBytes, rowBytes), activations);
+                KernelAssert.Close(expected, output[t * rows + r], 1e-5 * Math.Abs(expected) + 1e-4, $"{type} {path} y[{t}, {r}]");
+            }
+        }
+        weights.KeepAlive();
+    }
+
     [Theory]
     [InlineData(TensorType.Q4_0)]
     [InlineData(TensorType.Q6_K)]

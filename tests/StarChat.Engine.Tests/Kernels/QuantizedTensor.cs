@@ -35,6 +35,12 @@ internal sealed class QuantizedTensor
             for (int i = 0; i < columns; i++)
                 source[r * columns + i] *= gain;
         }
+        return Of(type, rows, columns, source);
+    }
+
+    /// <summary>The given values (rows × columns) quantized.</summary>
+    public static QuantizedTensor Of(TensorType type, int rows, int columns, float[] source)
+    {
         int bytes = checked((int)TensorTypeInfo.ByteCount(type, (long)rows * columns));
         var pinned = GC.AllocateArray<byte>(bytes, pinned: true);
         Quantize.Row(type, source, pinned);

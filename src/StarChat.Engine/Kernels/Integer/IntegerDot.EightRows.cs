@@ -37,26 +37,48 @@ internal static unsafe partial class IntegerDot
                 || (tokens >= 4 && type is TensorType.Q2_K or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>Extra prepared bytes per activation block that <see cref="EightRows"/> reads after the activation
-    /// row (Q4_0 and Q5_0, and Q8_0 with AVX-VNNI: one int32, 8·Σq of the block).</summary>
-    public static int EightRowBlockBytes(TensorType type)
-        => type is TensorType.Q4_0 or TensorType.Q5_0 || (type is TensorType.Q8_0 && Int8Lanes.HasVnni) ? sizeof(int) : 0;
+    /// row: a <see cref="BlockExtra"/> for the types that take an offset off (Q4_0, Q5_0, and Q8_0 with AVX-VNNI).</summary>
+    public static int EightRowBlockBytes(TensorType type) => OffsetUnit(type) != 0 ? sizeof(BlockExtra) : 0;
 
-    /// <summary>Writes 8·Σq of each Q8_0 activation block (<paramref name="blocks"/> blocks at <paramref name="activations"/>) to <paramref name="sums"/>.</summary>
-    public static void PrepareBlockSums(byte* activations, int blocks, int* sums)
+    // What the eight-row kernel takes off per unit of an activation block's Σq: Q4_0's −8, Q5_0's −16 and the +128
+    // of Q8_0's unsigned weights with AVX-VNNI; 0 for the types that need no extra prepared bytes.
+    private static int OffsetUnit(TensorType type) => type switch
     {
+        TensorType.Q4_0 => 8,
+        TensorType.Q5_0 => 16,
+        TensorType.Q8_0 when Int8Lanes.HasVnni => 128,
+        _ => 0,
+    };
+
+    /// <summary>What the eight-row kernels need of each activation block besides its quants, worked out once per
+    /// token rather than once per eight rows: the offset's share (unit·Σq) and the block's scale times 2^112
+    /// (<see cref="HalfRebiased"/>), one broadcast operand each in the kernels' inner loops.</summary>
+    public struct BlockExtra
+    {
+        public int Offset;
+        public float Scale;
+    }
+
+    /// <summary>Writes a <see cref="BlockExtra"/> for each Q8_0 activation block (<paramref name="blocks"/> blocks at
+    /// <paramref name="activations"/>) to <paramref name="extras"/>, for weights of <paramref name="weightType"/>.</summary>
+    public static void PrepareBlockExtras(TensorType weightType, byte* activations, int blocks, BlockExtra* extras)
+    {
+        int unit = OffsetUnit(weightType);
         var ones = Vector256.Create((byte)1);
         for (int b = 0; b < blocks; b++, activations += Q8_0Bytes)
         {
+            int sum = 0;
             if (Avx2.IsSupported)
             {
                 var pairs = Avx2.MultiplyAddAdjacent(ones, Vector256.Load((sbyte*)(activations + 2)));
-                sums[b] = 8 * Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
-                continue;
+                sum = Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
             }
-            int sum = 0;
-            for (int j = 0; j < 32; j++)
-                sum += ((sbyte*)(activations + 2))[j];
-            sums[b] = 8 * sum;
+            else
+            {
+                for (int j = 0; j < 32; j++)
+                    sum += ((sbyte*)(activations + 2))[j];
+            }
+            extras[b] = new BlockExtra { Offset = unit * sum, Scale = HalfRebiased(activations) };
         }
     }
 
@@ -147,15 +169,15 @@ internal static unsafe partial class IntegerDot
 
     // AVX-VNNI prompts: a block's eight rows are made unsigned once (q + 128, exact in a byte), so each token's
     // broadcast activations meet them in one vpdpbusd per group, with no sign trick and no int16 step (a product
-    // pair of 255·127 would saturate vpmaddubsw, not vpdpbusd); 128·Σx, from the prepared block sums (8·Σx), is
-    // taken off per token. Half the instructions per token of the sign-trick kernel, and the rows stay in registers.
+    // pair of 255·127 would saturate vpmaddubsw, not vpdpbusd); 128·Σx is taken off per token (a prepared
+    // BlockExtra). Half the instructions per token of the sign-trick kernel, and the rows stay in registers.
     private static void Q8_0EightRowsTokensVnni(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
         var acc = stackalloc Vector256<float>[tokens];
         for (int t = 0; t < tokens; t++)
             acc[t] = Vector256<float>.Zero;
-        long sumsOffset = (long)blocks * Q8_0Bytes;
+        long extrasOffset = (long)blocks * Q8_0Bytes;
         var bias = Vector256.Create((byte)0x80);
         for (int b = 0; b < blocks; b++, w += Q8_0Bytes)
         {
@@ -167,13 +189,13 @@ internal static unsafe partial class IntegerDot
             byte* tokenRow = a;
             for (int t = 0; t < tokens; t++, tokenRow += aStride)
             {
-                byte* at = tokenRow + blockOffset;
-                int* x = (int*)(at + 2);
+                int* x = (int*)(tokenRow + blockOffset + 2);
+                var extra = ((BlockExtra*)(tokenRow + extrasOffset))[b];
                 // Two chains of four, so the accumulating instruction's latency overlaps.
                 var even = Vnni(Vnni(Vnni(Vnni(Vector256<int>.Zero, u0, x[0]), u2, x[2]), u4, x[4]), u6, x[6]);
                 var odd = Vnni(Vnni(Vnni(Vnni(Vector256<int>.Zero, u1, x[1]), u3, x[3]), u5, x[5]), u7, x[7]);
-                var isum = even + odd - Vector256.Create(((int*)(tokenRow + sumsOffset))[b] << 4);
-                acc[t] = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), scales * HalfRebiased(at), acc[t]);
+                var isum = even + odd - Vector256.Create(extra.Offset);
+                acc[t] = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), scales * extra.Scale, acc[t]);
             }
         }
         for (int t = 0; t < tokens; t++)

@@ -12,7 +12,7 @@ namespace StarChat.Engine.Kernels.Integer;
 /// </summary>
 /// <remarks>
 /// The values are used unsigned (0…15, 0…31 with Q5's fifth bits). Q4_0's −8 and Q5_0's −16 are taken off as 8·Σy and
-/// 16·Σy per activation block from the sums <see cref="PrepareBlockSums"/> stores after each token's row; Q4_1 and
+/// 16·Σy per activation block, worked out with the block's scale by <see cref="PrepareBlockExtras"/> after each token's row; Q4_1 and
 /// Q5_1 add m·s, with s = d_a·Σq_a stored in their Q8_1 activation blocks. The integer sums are exactly ggml's, so
 /// only the f32 scaling order differs from the one-row kernels.
 /// </remarks>
@@ -26,11 +26,15 @@ internal static unsafe partial class IntegerDot
         /// <summary>The activation block's size: Q8_0 (34) or Q8_1 (36).</summary>
         static abstract int ActivationBytes { get; }
 
-        /// <summary>True when the weights are offset (q − 8, q − 16) and the kernel takes the prepared block sums off.</summary>
+        /// <summary>True when the weights are offset (q − 8, q − 16) and the kernel takes the prepared
+        /// <see cref="BlockExtra.Offset"/> off (and reads the activation scale from there too).</summary>
         static abstract bool Offset { get; }
 
-        /// <summary>The offset as a shift of the prepared block sum 8·Σy: 0 for Q4_0's −8, 1 for Q5_0's −16.</summary>
-        static abstract int OffsetShift { get; }
+        /// <summary>True for five-bit values (Q5_0, Q5_1), whose eight products do not fit an int16.</summary>
+        static abstract bool FiveBit { get; }
+
+        /// <summary>Where the quants start in the activation block: after Q8_0's scale (2) or Q8_1's scale and sum (4).</summary>
+        static abstract int QuantsAt { get; }
 
         /// <summary>The block's eight rows, unsigned (the offset not taken off).</summary>
         static abstract NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes);
@@ -43,8 +47,9 @@ internal static unsafe partial class IntegerDot
     {
         public static int Bytes => Q4_0Bytes;
         public static int ActivationBytes => Q8_0Bytes;
+        public static bool FiveBit => false;
+        public static int QuantsAt => 2;
         public static bool Offset => true;
-        public static int OffsetShift => 0;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes) => new(block + 2, rowBytes);
@@ -57,8 +62,9 @@ internal static unsafe partial class IntegerDot
     {
         public static int Bytes => Q5_0Bytes;
         public static int ActivationBytes => Q8_0Bytes;
+        public static bool FiveBit => true;
+        public static int QuantsAt => 2;
         public static bool Offset => true;
-        public static int OffsetShift => 1;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes)
@@ -72,8 +78,9 @@ internal static unsafe partial class IntegerDot
     {
         public static int Bytes => Q4_1Bytes;
         public static int ActivationBytes => Q8_1Bytes;
+        public static bool FiveBit => false;
+        public static int QuantsAt => Q8_1Quants;
         public static bool Offset => false;
-        public static int OffsetShift => 0;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes) => new(block + Q4_1Nibbles, rowBytes);
@@ -87,8 +94,9 @@ internal static unsafe partial class IntegerDot
     {
         public static int Bytes => Q5_1Bytes;
         public static int ActivationBytes => Q8_1Bytes;
+        public static bool FiveBit => true;
+        public static int QuantsAt => Q8_1Quants;
         public static bool Offset => false;
-        public static int OffsetShift => 0;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static NibbleRows Rows(byte* block, in EightRowAddressing rows, int rowBytes)
@@ -114,19 +122,24 @@ internal static unsafe partial class IntegerDot
         where TBlocks : struct, INibbleBlocks
     {
         var rows = new EightRowAddressing(rowBytes);
-        int* sums = (int*)(a + (long)blocks * TBlocks.ActivationBytes);
+        var extras = (BlockExtra*)(a + (long)blocks * TBlocks.ActivationBytes);
         byte* next = w + 8L * rowBytes;
         var acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++, w += TBlocks.Bytes, a += TBlocks.ActivationBytes, next += 8 * TBlocks.Bytes)
         {
             PrefetchLines(next, 8 * TBlocks.Bytes);
             var isum = TBlocks.Dot(TBlocks.Rows(w, rows, rowBytes), a);
-            if (TBlocks.Offset)
-                isum -= Vector256.Create(sums[b] << TBlocks.OffsetShift);
             var (d, m) = rows.RebiasedPairs(w);
-            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(a), acc);
-            if (!TBlocks.Offset)
+            if (TBlocks.Offset)
+            {
+                var extra = extras[b];
+                acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum - Vector256.Create(extra.Offset)), d * extra.Scale, acc);
+            }
+            else
+            {
+                acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(a), acc);
                 acc = Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(a + 2)), acc);
+            }
         }
         acc.Store(y);
     }
@@ -139,7 +152,7 @@ internal static unsafe partial class IntegerDot
         var acc = stackalloc Vector256<float>[tokens];
         for (int t = 0; t < tokens; t++)
             acc[t] = Vector256<float>.Zero;
-        long sumsOffset = (long)blocks * TBlocks.ActivationBytes;
+        long extrasOffset = (long)blocks * TBlocks.ActivationBytes;
         for (int b = 0; b < blocks; b++, w += TBlocks.Bytes)
         {
             var q = TBlocks.Rows(w, rows, rowBytes);
@@ -151,9 +164,15 @@ internal static unsafe partial class IntegerDot
                 byte* at = tokenRow + blockOffset;
                 var isum = TBlocks.Dot(q, at);
                 if (TBlocks.Offset)
-                    isum -= Vector256.Create(((int*)(tokenRow + sumsOffset))[b] << TBlocks.OffsetShift);
-                var share = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(at), acc[t]);
-                acc[t] = TBlocks.Offset ? share : Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(at + 2)), share);
+                {
+                    var extra = ((BlockExtra*)(tokenRow + extrasOffset))[b];
+                    acc[t] = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum - Vector256.Create(extra.Offset)), d * extra.Scale, acc[t]);
+                }
+                else
+                {
+                    var share = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(isum), d * HalfRebiased(at), acc[t]);
+                    acc[t] = Vector256.FusedMultiplyAdd(m, Vector256.Create(HalfRebiased(at + 2)), share);
+                }
             }
         }
         for (int t = 0; t < tokens; t++)
