@@ -1,12 +1,20 @@
+using System.Runtime.InteropServices;
+
 namespace StarChat.Formats.IO;
 
 /// <summary>
-/// Reads one byte of every page of some ranges of a mapping on a background thread, so the kernel maps the pages (and reads
-/// any that are not cached) while the caller does other work: llama.cpp gets the same from <c>MAP_POPULATE</c>, at
-/// the cost of doing it before the model is usable. A model's first forward pass otherwise takes a page fault per
-/// few pages of weights on its compute threads. <see cref="Stop"/> must be called before the range is unmapped.
+/// Maps every page of some ranges of a mapping on a background thread, so the kernel maps the pages (and reads any
+/// that are not cached) while the caller does other work: llama.cpp gets the same from <c>MAP_POPULATE</c>, at the
+/// cost of doing it before the model is usable. A model's first forward pass otherwise takes a page fault per few
+/// pages of weights on its compute threads. <see cref="Stop"/> must be called before the range is unmapped.
 /// </summary>
-internal sealed unsafe class PageToucher
+/// <remarks>
+/// On Linux 5.14 and later each mebibyte is mapped by one <c>madvise(MADV_POPULATE_READ)</c>, as <c>MAP_POPULATE</c>
+/// does it, instead of a fault per page (fault-around maps 16 pages per fault): on this project's virtual machines a
+/// fault is dear, and touching a 2.2 GiB F16 file's pages took 1.1 s of a core against 0.07 s populated, time
+/// the toucher had taken from a 2-core machine's compute threads. Elsewhere it reads one byte of every page.
+/// </remarks>
+internal sealed unsafe partial class PageToucher
 {
     private const int PageBytes = 4096;
     // How often the loop looks at the stop flag: every 1 MiB.
@@ -26,6 +34,9 @@ internal sealed unsafe class PageToucher
 
     /// <summary>Pages touched so far (tests watch it reach the whole range).</summary>
     public long PagesTouched { get; private set; }
+
+    /// <summary>True when the pages were mapped by <c>MADV_POPULATE_READ</c> rather than touched.</summary>
+    public bool Populated { get; private set; }
 
     /// <summary>True once every page has been touched or the toucher was stopped.</summary>
     public bool Finished => !_thread.IsAlive;
@@ -51,6 +62,7 @@ internal sealed unsafe class PageToucher
     private void Run()
     {
         long pages = 0;
+        var populate = OperatingSystem.IsLinux() ? Populate.Try : Populate.No;
         foreach (var (rangeOffset, rangeLength) in _ranges)
         {
             // From the page the range starts in: one byte of each page maps all of it.
@@ -60,10 +72,49 @@ internal sealed unsafe class PageToucher
                 if (_stop)
                     return;
                 long end = Math.Min(limit, offset + (long)PagesPerCheck * PageBytes);
-                for (; offset < end; offset += PageBytes, pages++)
-                    Volatile.Read(ref _base[offset]);   // a volatile read is never optimized away
+                if (populate != Populate.No)
+                {
+                    populate = PopulateRead(_base + offset, end - offset);
+                    if (populate == Populate.Failed)
+                        return;   // e.g. the file shrank under the mapping: touching would raise SIGBUS
+                    Populated = populate == Populate.Try;
+                }
+                if (populate == Populate.No)
+                {
+                    for (long page = offset; page < end; page += PageBytes)
+                        Volatile.Read(ref _base[page]);   // a volatile read is never optimized away
+                }
+                pages += (end - offset + PageBytes - 1) / PageBytes;
+                offset += (end - offset + PageBytes - 1) / PageBytes * PageBytes;
                 PagesTouched = pages;
             }
         }
     }
+
+    private enum Populate { Try, No, Failed }
+
+    // MADV_POPULATE_READ (Linux 5.14): page tables filled as by read faults, without the faults.
+    private const int MadvisePopulateRead = 22;
+    private const int EINVAL = 22, ENOSYS = 38;
+
+    // Populate.Try while madvise works; Populate.No where this kernel or C library has no MADV_POPULATE_READ (the caller
+    // touches the pages instead); Populate.Failed when the range cannot be mapped.
+    private static Populate PopulateRead(byte* start, long length)
+    {
+        nuint misalignment = (nuint)start % PageBytes;
+        try
+        {
+            if (Madvise(start - misalignment, (nuint)length + misalignment, MadvisePopulateRead) == 0)
+                return Populate.Try;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return Populate.No;
+        }
+        int error = Marshal.GetLastPInvokeError();
+        return error is EINVAL or ENOSYS ? Populate.No : Populate.Failed;
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(void* address, nuint length, int advice);
 }
