@@ -107,6 +107,15 @@ internal static unsafe partial class IntegerDot
     {
         private readonly Vector256<byte> _low0, _low1, _low2, _low3, _high0, _high1, _high2, _high3;
 
+        public Vector256<byte> Low0 => _low0;
+        public Vector256<byte> Low1 => _low1;
+        public Vector256<byte> Low2 => _low2;
+        public Vector256<byte> Low3 => _low3;
+        public Vector256<byte> High0 => _high0;
+        public Vector256<byte> High1 => _high1;
+        public Vector256<byte> High2 => _high2;
+        public Vector256<byte> High3 => _high3;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public SixBitRows(byte* nibbles, byte* highBits, int lowBit, int rowBytes)
         {

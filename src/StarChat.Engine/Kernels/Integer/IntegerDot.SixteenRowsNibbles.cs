@@ -6,8 +6,8 @@ using StarChat.Engine.Tensors;
 namespace StarChat.Engine.Kernels.Integer;
 
 /// <summary>
-/// Prompts over the nibble types sixteen rows at a time on AVX-512 (Q4_0, Q4_1, Q5_0, Q5_1, and Q4_K and Q5_K by
-/// sub-block): two blocks of eight rows unpacked as <see cref="NibbleRows"/> side by side in 512-bit vectors, so one
+/// Prompts over the nibble types sixteen rows at a time on AVX-512 (Q4_0, Q4_1, Q5_0, Q5_1, and Q4_K, Q5_K and Q6_K
+/// by sub-block): two blocks of eight rows unpacked as <see cref="NibbleRows"/> side by side in 512-bit vectors, so one
 /// broadcast 4-byte group of a token's activations meets four weights of sixteen rows in one <c>vpmaddubsw</c>. The
 /// eight-row kernels' per-token work (broadcasts, the offset or the sub-block scales, the conversion, the scaling and
 /// the output's load and store) then serves sixteen rows; its instruction count, not the multiplies, had set their pace.
@@ -24,7 +24,7 @@ internal static unsafe partial class IntegerDot
     public static bool HasSixteenRowKernel(TensorType type, KernelPath path, int tokens)
         => path == KernelPath.Vector512 && Avx512BW.IsSupported && tokens > 1
             && (type is TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1
-                || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K));
+                || (tokens >= 4 && type is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K));
 
     /// <summary>
     /// Rows <c>w, w + rowBytes, …, w + 15·rowBytes</c> against <paramref name="tokens"/> tokens, as
@@ -51,6 +51,9 @@ internal static unsafe partial class IntegerDot
                 break;
             case TensorType.Q5_K:
                 InTokenChunks(&KSixteenRowsTokens<Q5_KQuantsLayout>, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
+                break;
+            case TensorType.Q6_K:
+                InTokenChunks(&Q6_KSixteenRowsTokens, w, rowBytes, a, aStride, blocks, tokens, y, yStride);
                 break;
             default:
                 throw new NotSupportedException($"no sixteen-row kernel for {type}");
@@ -154,6 +157,94 @@ internal static unsafe partial class IntegerDot
         }
         for (int t = 0; t < tokens; t++)
             acc[t].Store(y + t * yStride);
+    }
+
+    // Q6_K the same way, in Q6_KEightRowsTokens' loop order over WideSixBitRows.
+    private static void Q6_KSixteenRowsTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
+    {
+        var rows = new EightRowAddressing(rowBytes);
+        long upperRows = 8L * rowBytes;
+        var lowerScales = stackalloc Vector256<short>[24];
+        var upperScales = stackalloc Vector256<short>[24];
+        var scales = stackalloc Vector512<short>[24];  // sixteen (sc_j, sc_j) vectors, then eight (sc_2p, sc_2p+1) pairs
+        var sums = stackalloc Vector512<int>[tokens];
+        // The outputs wait here, contiguous: y's rows of a power-of-two width would all fall in one L1 set.
+        var acc = stackalloc Vector512<float>[tokens];
+        for (int t = 0; t < tokens; t++)
+            acc[t] = Vector512<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += Q6_KBytes, a += Q8_KBytes)
+        {
+            Q6_KEightRowScales(w + Q6_KScales, rowBytes, lowerScales, lowerScales + 16);
+            Q6_KEightRowScales(w + upperRows + Q6_KScales, rowBytes, upperScales, upperScales + 16);
+            for (int c = 0; c < 24; c++)
+                scales[c] = Vector512.Create(lowerScales[c], upperScales[c]);
+            for (int t = 0; t < tokens; t++)
+                sums[t] = Vector512<int>.Zero;
+            for (int h = 0; h < 2; h++)
+            {
+                for (int r = 0; r < 2; r++)
+                {
+                    for (int half = 0; half < 2; half++)
+                    {
+                        byte* nibbles = w + 64 * h + 32 * half + 16 * r, highBits = w + Q6_KHigh + 32 * h + 16 * r;
+                        var q = new WideSixBitRows(new SixBitRows(nibbles, highBits, 2 * half, rowBytes),
+                            new SixBitRows(nibbles + upperRows, highBits + upperRows, 2 * half, rowBytes));
+                        var low = scales[8 * h + 2 * half + r];
+                        var high = scales[8 * h + 4 + 2 * half + r];
+                        byte* at = a + Q8_KQuants + 128 * h + 32 * half + 16 * r;
+                        for (int t = 0; t < tokens; t++, at += aStride)
+                            sums[t] += q.ScaledDot((int*)at, low, high);
+                    }
+                }
+            }
+            var d = Vector512.Create(rows.Scales(w + Q6_KD), rows.Scales(w + upperRows + Q6_KD));
+            byte* activation = a;
+            for (int t = 0; t < tokens; t++, activation += aStride)
+            {
+                int* bsums = (int*)(activation + Q8_KSums);  // sixteen int16 sums, read as eight (2p, 2p + 1) pairs
+                var offsets = Vector512<int>.Zero;
+                for (int p = 0; p < 8; p++)
+                    offsets += Avx512BW.MultiplyAddAdjacent(scales[16 + p], Vector512.Create(bsums[p]).AsInt16());
+                var total = sums[t] - Vector512.ShiftLeft(offsets, 5);
+                acc[t] = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(total), d * Vector512.Create(*(float*)activation), acc[t]);
+            }
+        }
+        for (int t = 0; t < tokens; t++)
+            acc[t].Store(y + t * yStride);
+    }
+
+    /// <summary>Two <see cref="SixBitRows"/> (rows 0–7 in the low 256 bits, rows 8–15 in the high).</summary>
+    private readonly struct WideSixBitRows
+    {
+        private readonly Vector512<byte> _low0, _low1, _low2, _low3, _high0, _high1, _high2, _high3;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public WideSixBitRows(in SixBitRows lower, in SixBitRows upper)
+        {
+            _low0 = Vector512.Create(lower.Low0, upper.Low0);
+            _low1 = Vector512.Create(lower.Low1, upper.Low1);
+            _low2 = Vector512.Create(lower.Low2, upper.Low2);
+            _low3 = Vector512.Create(lower.Low3, upper.Low3);
+            _high0 = Vector512.Create(lower.High0, upper.High0);
+            _high1 = Vector512.Create(lower.High1, upper.High1);
+            _high2 = Vector512.Create(lower.High2, upper.High2);
+            _high3 = Vector512.Create(lower.High3, upper.High3);
+        }
+
+        /// <summary><see cref="SixBitRows.ScaledDot"/> for sixteen rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<int> ScaledDot(int* y, Vector512<short> lowScales, Vector512<short> highScales)
+        {
+            int* z = y + 16;
+            var low = Avx512BW.MultiplyAddAdjacent(Product(_low0, y[0]) + Product(_low1, y[1]), lowScales)
+                + Avx512BW.MultiplyAddAdjacent(Product(_low2, y[2]) + Product(_low3, y[3]), lowScales);
+            var high = Avx512BW.MultiplyAddAdjacent(Product(_high0, z[0]) + Product(_high1, z[1]), highScales)
+                + Avx512BW.MultiplyAddAdjacent(Product(_high2, z[2]) + Product(_high3, z[3]), highScales);
+            return low + high;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<short> Product(Vector512<byte> q, int y4) => Avx512BW.MultiplyAddAdjacent(q, Vector512.Create(y4).AsSByte());
     }
 
     /// <summary>Two <see cref="NibbleRows"/> (rows 0–7 in the low 256 bits, rows 8–15 in the high) for 512-bit products.</summary>
