@@ -107,14 +107,12 @@ internal static unsafe partial class IntegerDot
     {
         private readonly Vector256<byte> _low0, _low1, _low2, _low3, _high0, _high1, _high2, _high3;
 
-        public Vector256<byte> Low0 => _low0;
-        public Vector256<byte> Low1 => _low1;
-        public Vector256<byte> Low2 => _low2;
-        public Vector256<byte> Low3 => _low3;
-        public Vector256<byte> High0 => _high0;
-        public Vector256<byte> High1 => _high1;
-        public Vector256<byte> High2 => _high2;
-        public Vector256<byte> High3 => _high3;
+        /// <summary>The six-bit values in <see cref="NibbleRows"/>' places (for the sixteen-row kernel).</summary>
+        public NibbleRows Values => new()
+        {
+            Low0 = _low0, Low1 = _low1, Low2 = _low2, Low3 = _low3,
+            High0 = _high0, High1 = _high1, High2 = _high2, High3 = _high3,
+        };
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public SixBitRows(byte* nibbles, byte* highBits, int lowBit, int rowBytes)

@@ -72,7 +72,7 @@ internal static unsafe partial class IntegerDot
         long extrasOffset = (long)blocks * TBlocks.ActivationBytes;
         for (int b = 0; b < blocks; b++, w += TBlocks.Bytes, upper += TBlocks.Bytes)
         {
-            var q = new WideNibbleRows(TBlocks.Rows(w, rows, rowBytes), TBlocks.Rows(upper, rows, rowBytes));
+            var q = new WideRows(TBlocks.Rows(w, rows, rowBytes), TBlocks.Rows(upper, rows, rowBytes));
             var (d0, m0) = rows.RebiasedPairs(w);
             var (d1, m1) = rows.RebiasedPairs(upper);
             Vector512<float> d = Vector512.Create(d0, d1), m = Vector512.Create(m0, m1);
@@ -126,7 +126,7 @@ internal static unsafe partial class IntegerDot
             {
                 for (int h = 0; h < 2; h++)
                 {
-                    var q = new WideNibbleRows(TQuants.Rows(w, rowBytes, k, h), TQuants.Rows(w + upperRows, rowBytes, k, h));
+                    var q = new WideRows(TQuants.Rows(w, rowBytes, k, h), TQuants.Rows(w + upperRows, rowBytes, k, h));
                     var low = codes[2 * k];
                     var high = codes[2 * k + 1];
                     byte* at = a + Q8_KQuants + 64 * k + 16 * h;
@@ -159,7 +159,7 @@ internal static unsafe partial class IntegerDot
             acc[t].Store(y + t * yStride);
     }
 
-    // Q6_K the same way, in Q6_KEightRowsTokens' loop order over WideSixBitRows.
+    // Q6_K the same way, in Q6_KEightRowsTokens' loop order.
     private static void Q6_KSixteenRowsTokens(byte* w, int rowBytes, byte* a, long aStride, int blocks, int tokens, float* y, long yStride)
     {
         var rows = new EightRowAddressing(rowBytes);
@@ -187,13 +187,13 @@ internal static unsafe partial class IntegerDot
                     for (int half = 0; half < 2; half++)
                     {
                         byte* nibbles = w + 64 * h + 32 * half + 16 * r, highBits = w + Q6_KHigh + 32 * h + 16 * r;
-                        var q = new WideSixBitRows(new SixBitRows(nibbles, highBits, 2 * half, rowBytes),
-                            new SixBitRows(nibbles + upperRows, highBits + upperRows, 2 * half, rowBytes));
+                        var q = new WideRows(new SixBitRows(nibbles, highBits, 2 * half, rowBytes).Values,
+                            new SixBitRows(nibbles + upperRows, highBits + upperRows, 2 * half, rowBytes).Values);
                         var low = scales[8 * h + 2 * half + r];
                         var high = scales[8 * h + 4 + 2 * half + r];
                         byte* at = a + Q8_KQuants + 128 * h + 32 * half + 16 * r;
                         for (int t = 0; t < tokens; t++, at += aStride)
-                            sums[t] += q.ScaledDot((int*)at, low, high);
+                            sums[t] += q.SixBitScaledDot((int*)at, low, high);
                     }
                 }
             }
@@ -213,47 +213,14 @@ internal static unsafe partial class IntegerDot
             acc[t].Store(y + t * yStride);
     }
 
-    /// <summary>Two <see cref="SixBitRows"/> (rows 0–7 in the low 256 bits, rows 8–15 in the high).</summary>
-    private readonly struct WideSixBitRows
+    /// <summary>Two <see cref="NibbleRows"/> (rows 0–7 in the low 256 bits, rows 8–15 in the high) for 512-bit
+    /// products: nibbles, five-bit values, or Q6_K's six-bit values (<see cref="SixBitRows.Values"/>).</summary>
+    private readonly struct WideRows
     {
         private readonly Vector512<byte> _low0, _low1, _low2, _low3, _high0, _high1, _high2, _high3;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public WideSixBitRows(in SixBitRows lower, in SixBitRows upper)
-        {
-            _low0 = Vector512.Create(lower.Low0, upper.Low0);
-            _low1 = Vector512.Create(lower.Low1, upper.Low1);
-            _low2 = Vector512.Create(lower.Low2, upper.Low2);
-            _low3 = Vector512.Create(lower.Low3, upper.Low3);
-            _high0 = Vector512.Create(lower.High0, upper.High0);
-            _high1 = Vector512.Create(lower.High1, upper.High1);
-            _high2 = Vector512.Create(lower.High2, upper.High2);
-            _high3 = Vector512.Create(lower.High3, upper.High3);
-        }
-
-        /// <summary><see cref="SixBitRows.ScaledDot"/> for sixteen rows.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<int> ScaledDot(int* y, Vector512<short> lowScales, Vector512<short> highScales)
-        {
-            int* z = y + 16;
-            var low = Avx512BW.MultiplyAddAdjacent(Product(_low0, y[0]) + Product(_low1, y[1]), lowScales)
-                + Avx512BW.MultiplyAddAdjacent(Product(_low2, y[2]) + Product(_low3, y[3]), lowScales);
-            var high = Avx512BW.MultiplyAddAdjacent(Product(_high0, z[0]) + Product(_high1, z[1]), highScales)
-                + Avx512BW.MultiplyAddAdjacent(Product(_high2, z[2]) + Product(_high3, z[3]), highScales);
-            return low + high;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<short> Product(Vector512<byte> q, int y4) => Avx512BW.MultiplyAddAdjacent(q, Vector512.Create(y4).AsSByte());
-    }
-
-    /// <summary>Two <see cref="NibbleRows"/> (rows 0–7 in the low 256 bits, rows 8–15 in the high) for 512-bit products.</summary>
-    private readonly struct WideNibbleRows
-    {
-        private readonly Vector512<byte> _low0, _low1, _low2, _low3, _high0, _high1, _high2, _high3;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public WideNibbleRows(in NibbleRows lower, in NibbleRows upper)
+        public WideRows(in NibbleRows lower, in NibbleRows upper)
         {
             _low0 = Vector512.Create(lower.Low0, upper.Low0);
             _low1 = Vector512.Create(lower.Low1, upper.Low1);
@@ -282,16 +249,28 @@ internal static unsafe partial class IntegerDot
             return Avx512BW.MultiplyAddAdjacent(LowSum(y), Vector512<short>.One) + Avx512BW.MultiplyAddAdjacent(HighSum(y + 4), Vector512<short>.One);
         }
 
+        /// <summary><see cref="SixBitRows.ScaledDot"/> for sixteen rows: int16 sums two groups at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<int> SixBitScaledDot(int* y, Vector512<short> lowScales, Vector512<short> highScales)
+        {
+            int* z = y + 16;
+            var low = Avx512BW.MultiplyAddAdjacent(Product(_low0, y[0]) + Product(_low1, y[1]), lowScales)
+                + Avx512BW.MultiplyAddAdjacent(Product(_low2, y[2]) + Product(_low3, y[3]), lowScales);
+            var high = Avx512BW.MultiplyAddAdjacent(Product(_high0, z[0]) + Product(_high1, z[1]), highScales)
+                + Avx512BW.MultiplyAddAdjacent(Product(_high2, z[2]) + Product(_high3, z[3]), highScales);
+            return low + high;
+        }
+
         /// <summary>Σ low value·y over the 16 weights, as int16 pair sums (at most 4·2·31·127 each).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<short> LowSum(int* y)
-            => Avx512BW.MultiplyAddAdjacent(_low0, Vector512.Create(y[0]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(_low1, Vector512.Create(y[1]).AsSByte())
-                + Avx512BW.MultiplyAddAdjacent(_low2, Vector512.Create(y[2]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(_low3, Vector512.Create(y[3]).AsSByte());
+        public Vector512<short> LowSum(int* y) => Product(_low0, y[0]) + Product(_low1, y[1]) + Product(_low2, y[2]) + Product(_low3, y[3]);
 
         /// <summary>The same for the high values against <paramref name="y"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<short> HighSum(int* y)
-            => Avx512BW.MultiplyAddAdjacent(_high0, Vector512.Create(y[0]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(_high1, Vector512.Create(y[1]).AsSByte())
-                + Avx512BW.MultiplyAddAdjacent(_high2, Vector512.Create(y[2]).AsSByte()) + Avx512BW.MultiplyAddAdjacent(_high3, Vector512.Create(y[3]).AsSByte());
+        public Vector512<short> HighSum(int* y) => Product(_high0, y[0]) + Product(_high1, y[1]) + Product(_high2, y[2]) + Product(_high3, y[3]);
+
+        // Four values of each row times a broadcast group of four activations, as int16 pair sums.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<short> Product(Vector512<byte> q, int y4) => Avx512BW.MultiplyAddAdjacent(q, Vector512.Create(y4).AsSByte());
     }
 }
