@@ -39,7 +39,6 @@ if [[ ${#models[@]} -eq 0 ]]; then
     done
 fi
 
-llama_commit="$("$llama_bench" --version 2>&1 | grep -o 'version: [0-9]* ([0-9a-f]*)' | head -1 || true)"
 rm -f "$work"/runs/*
 for ((round = 1; round <= rounds; round++)); do
     for i in "${!models[@]}"; do
@@ -60,9 +59,9 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 
-python3 - "$work/runs" "$rounds" "$threads" "$llama_commit" "${models[@]}" <<'PY'
+python3 - "$work/runs" "$rounds" "$threads" "${models[@]}" <<'PY'
 import json, os, statistics, sys
-runs, rounds, threads, commit, models = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+runs, rounds, threads, models = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 
 def records(tool, i):
     out = []
@@ -79,7 +78,10 @@ def time_file(name):
 def test_name(rec):
     return f"pp{rec['n_prompt']}" if rec["n_gen"] == 0 else f"tg{rec['n_gen']}"
 
-print(f"llama.cpp {commit or '(version unknown)'} vs starchat, {threads} threads, medians of {rounds} rounds\n")
+# llama-bench records the commit it was built from (unknown when built outside a git checkout).
+first = records("llama", 0)[0][0]
+commit = f"{first.get('build_commit')} (build {first.get('build_number')})" if first.get("build_commit", "unknown") != "unknown" else "(commit unknown)"
+print(f"llama.cpp {commit} vs starchat, {threads} threads, medians of {rounds} rounds\n")
 print(f"| model | test | llama.cpp t/s | starchat t/s | ratio |")
 print(f"|---|---|---:|---:|---:|")
 memory, ceiling = [], []
