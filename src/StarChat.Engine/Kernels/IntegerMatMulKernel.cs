@@ -56,7 +56,8 @@ internal sealed unsafe class IntegerMatMulKernel : IMatMulKernel
             Q8_KActivations.Quantize(input, row);
         else
             Quantize.Row(_activationType, input, row);
-        if (_eightRowBlockBytes == 0)
+        // Only the eight- and sixteen-row kernels read the extras (Q8_0 decodes one row at a time: none to write).
+        if (_eightRowBlockBytes == 0 || !IntegerDot.HasEightRowKernel(WeightType, path, tokens))
             return;
         fixed (byte* p = prepared)
             IntegerDot.PrepareBlockExtras(WeightType, p, blocks, (IntegerDot.BlockExtra*)(p + blocks * _activationBlockBytes));

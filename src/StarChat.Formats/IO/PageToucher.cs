@@ -72,6 +72,7 @@ internal sealed unsafe partial class PageToucher
                 if (_stop)
                     return;
                 long end = Math.Min(limit, offset + (long)PagesPerCheck * PageBytes);
+                long chunkPages = (end - offset + PageBytes - 1) / PageBytes;
                 if (populate != Populate.No)
                 {
                     populate = PopulateRead(_base + offset, end - offset);
@@ -84,8 +85,8 @@ internal sealed unsafe partial class PageToucher
                     for (long page = offset; page < end; page += PageBytes)
                         Volatile.Read(ref _base[page]);   // a volatile read is never optimized away
                 }
-                pages += (end - offset + PageBytes - 1) / PageBytes;
-                offset += (end - offset + PageBytes - 1) / PageBytes * PageBytes;
+                pages += chunkPages;
+                offset += chunkPages * PageBytes;
                 PagesTouched = pages;
             }
         }

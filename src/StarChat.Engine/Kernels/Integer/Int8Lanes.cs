@@ -39,11 +39,6 @@ internal static class Int8Lanes
     /// Both give the same int32 sums: the int16 pairs of the other form never saturate for the callers' ranges.</remarks>
     public static bool HasVnni => AvxVnni.IsSupported;
 
-    /// <summary><paramref name="acc"/> + Σ_{k&lt;4} u[4i+k]·y[4i+k] per lane (unsigned u, signed y).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> UnsignedDotAdd(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> y)
-        => AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(acc, u, y) : acc + UnsignedDot(u, y);
-
     /// <summary>8 lanes of pair sums u·y (int16, as <c>vpmaddubsw</c>) weighted by <paramref name="scales"/> and summed in pairs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> ScaledDot(Vector256<byte> u, Vector256<sbyte> y, Vector256<short> scales)

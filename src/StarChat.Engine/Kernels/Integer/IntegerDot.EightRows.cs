@@ -414,7 +414,7 @@ internal static unsafe partial class IntegerDot
         {
             int* y = (int*)(activation + 2);
             if (Int8Lanes.HasVnni)
-                return LowSumVnni(y) + HighSumVnni(y + 4);
+                return VnniGroups(Low0, Low1, Low2, Low3, y) + VnniGroups(High0, High1, High2, High3, y + 4);
             return Avx2.MultiplyAddAdjacent(LowSum(y) + HighSum(y + 4), Vector256<short>.One);
         }
 
@@ -427,23 +427,15 @@ internal static unsafe partial class IntegerDot
         {
             int* y = (int*)(activation + 2);
             if (Int8Lanes.HasVnni)
-                return LowSumVnni(y) + HighSumVnni(y + 4);
+                return VnniGroups(Low0, Low1, Low2, Low3, y) + VnniGroups(High0, High1, High2, High3, y + 4);
             return Avx2.MultiplyAddAdjacent(LowSum(y), Vector256<short>.One) + Avx2.MultiplyAddAdjacent(HighSum(y + 4), Vector256<short>.One);
         }
 
-        /// <summary>Σ low nibble·y over the 16 weights straight into int32 lanes (AVX-VNNI).</summary>
+        /// <summary>Σ q·y over four groups of four values per row straight into int32 lanes (AVX-VNNI), y's
+        /// groups broadcast.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private readonly Vector256<int> LowSumVnni(int* y)
-            => Int8Lanes.UnsignedDotAdd(Int8Lanes.UnsignedDotAdd(Int8Lanes.UnsignedDotAdd(Int8Lanes.UnsignedDotAdd(Vector256<int>.Zero,
-                Low0, Vector256.Create(y[0]).AsSByte()), Low1, Vector256.Create(y[1]).AsSByte()),
-                Low2, Vector256.Create(y[2]).AsSByte()), Low3, Vector256.Create(y[3]).AsSByte());
-
-        /// <summary>The same for the high nibbles against <paramref name="y"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private readonly Vector256<int> HighSumVnni(int* y)
-            => Int8Lanes.UnsignedDotAdd(Int8Lanes.UnsignedDotAdd(Int8Lanes.UnsignedDotAdd(Int8Lanes.UnsignedDotAdd(Vector256<int>.Zero,
-                High0, Vector256.Create(y[0]).AsSByte()), High1, Vector256.Create(y[1]).AsSByte()),
-                High2, Vector256.Create(y[2]).AsSByte()), High3, Vector256.Create(y[3]).AsSByte());
+        private static Vector256<int> VnniGroups(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3, int* y)
+            => Vnni(Vnni(Vnni(Vnni(Vector256<int>.Zero, q0, y[0]), q1, y[1]), q2, y[2]), q3, y[3]);
 
         /// <summary>Σ low nibble·y over the 16 weights, as int16 pair sums (at most 4·2·31·127 each, five-bit values included).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
