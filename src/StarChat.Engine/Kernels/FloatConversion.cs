@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StarChat.Engine.Kernels;
 
@@ -36,7 +37,13 @@ public static class FloatConversion
             destination[i] = (Half)source[i];
     }
 
-    internal static void HalfToSingle(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)
+    // How far ahead the AVX-512 f16 widening fetches its source. A prompt block's rows (64 KiB of f16 for 2048
+    // inputs) are read from memory once, between tiles that hold the core for much longer, and the hardware prefetcher
+    // alone kept the widening at about 3.2 GB/s per thread here (with both threads widening). Fetching 4 KiB ahead:
+    // F16 pp128 on StarCoderBase-1B shapes +5 % and +7 % in two 5-round alternating runs (2 and 8 KiB no better).
+    private const int StreamPrefetchBytes = 4096;
+
+    internal static unsafe void HalfToSingle(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)
     {
         ref ushort ps = ref MemoryMarshal.GetReference(source);
         ref float pd = ref MemoryMarshal.GetReference(destination);
@@ -44,6 +51,17 @@ public static class FloatConversion
         if (path == KernelPath.Vector512)
         {
             var half = new HalfWidening.ScaledHalf512();
+            if (Sse.IsSupported)
+            {
+                // A cache line (32 halves) per step, fetched StreamPrefetchBytes ahead: past its end the fetches are
+                // harmless hints.
+                for (; i + 32 <= n; i += 32)
+                {
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref ps, i + StreamPrefetchBytes / sizeof(ushort))));
+                    half.Widen(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
+                    half.Widen(HalfWidening.Load16(ref ps, i + 16)).StoreUnsafe(ref pd, i + 16);
+                }
+            }
             for (; i + 16 <= n; i += 16)
                 half.Widen(HalfWidening.Load16(ref ps, i)).StoreUnsafe(ref pd, i);
         }
