@@ -23,8 +23,40 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     // each other. The last padding float records whether the row was scaled for rebiased f16 panels. Decoding: what
     // the one-row dot wants (f16 on AVX2: the interleaved activations and a flag), prepared once per matmul rather
     // than once per row block (that was 4 % of f16 decoding).
+    // On AVX-512, prompts of at least TokenLaneTiles.Lanes tokens: the activations transposed for TokenLaneTiles
+    // ([inFeatures, padded tokens]; each token's share of it, as the other forms are per token).
     public int PreparedBytesPerToken(int inFeatures, int tokens)
-        => (tokens == 1 ? DecodingPreparedLength(inFeatures) : PaddedLength(inFeatures)) * sizeof(float);
+    {
+        if (tokens == 1)
+            return DecodingPreparedLength(inFeatures) * sizeof(float);
+        int floats = PaddedLength(inFeatures);
+        if (TakesTokenLanes(tokens))
+            floats = Math.Max(floats, checked((int)(((long)inFeatures * TokenLaneTiles.PaddedTokens(tokens) + tokens - 1) / tokens)));
+        return checked(floats * sizeof(float));
+    }
+
+    private static bool TakesTokenLanes(int tokens) => TokenLaneTiles.IsSupported && tokens >= TokenLaneTiles.Lanes;
+
+    private static bool TakesTokenLanes(KernelPath path, int tokens) => path == KernelPath.Vector512 && TakesTokenLanes(tokens);
+
+    public void PrepareTokens(KernelPath path, ReadOnlySpan<float> input, int inFeatures, int tokens, int first, int end,
+        Span<byte> prepared, int preparedBytesPerToken)
+    {
+        if (!TakesTokenLanes(path, tokens))
+        {
+            for (int t = first; t < end; t++)
+            {
+                Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens,
+                    prepared.Slice(t * preparedBytesPerToken, preparedBytesPerToken));
+            }
+            return;
+        }
+        int padded = TokenLaneTiles.PaddedTokens(tokens);
+        var transposed = MemoryMarshal.Cast<byte, float>(prepared)[..(inFeatures * padded)];
+        TokenLaneTiles.Scatter(input, inFeatures, first, end, padded, transposed);
+        if (end == tokens)
+            TokenLaneTiles.ClearPadding(inFeatures, tokens, padded, transposed);
+    }
 
     public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared)
     {
@@ -82,6 +114,11 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
                 VectorMath.Add(block.Path, y, block.Bias, y);
             return;
         }
+        if (TakesTokenLanes(block.Path, block.Tokens))
+        {
+            MultiplyTokenLanes(block, w, n);
+            return;
+        }
         int panelRows = 0;
         if (block.Path == KernelPath.Vector256 && PanelTiles.IsSupported)
         {
@@ -127,6 +164,15 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
             VectorMath.AddToRows(block.Path, block.Output[(block.RowStart + panelRows)..], block.Tokens, block.OutFeatures,
                 block.Bias[panelRows..]);
         }
+    }
+
+    // Each tile's slice of rows is widened just before its tiles run, while the next slice is fetched.
+    private void MultiplyTokenLanes(in MatMulBlock block, ReadOnlySpan<ushort> w, int n)
+    {
+        int padded = TokenLaneTiles.PaddedTokens(block.Tokens);
+        TokenLaneTiles.Multiply(w, IsBFloat16, block.RowCount, n, MemoryMarshal.Cast<byte, float>(block.Prepared)[..(n * padded)],
+            block.Tokens, block.Output, block.OutFeatures, block.RowStart, block.Bias,
+            KernelScratch.Floats(checked(block.RowCount * padded)), KernelScratch.Floats2(TokenLaneTiles.WidenedSliceFloats));
     }
 
     private static ReadOnlySpan<float> PanelBias(in MatMulBlock block, int panelRows)

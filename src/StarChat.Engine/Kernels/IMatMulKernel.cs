@@ -24,6 +24,23 @@ public interface IMatMulKernel
     void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared);
 
     /// <summary>
+    /// Prepares tokens <c>[first, end)</c> of a call's <paramref name="tokens"/> tokens (<paramref name="input"/>: all
+    /// of them, f32 <c>[tokens, inFeatures]</c>) into <paramref name="prepared"/>, the whole buffer
+    /// (<paramref name="preparedBytesPerToken"/> × <paramref name="tokens"/> bytes). <see cref="MatMul"/> may call it
+    /// concurrently for disjoint ranges. By default each token goes through <see cref="Prepare"/> into its own slice;
+    /// a kernel whose form mixes the tokens (e.g. the activations transposed) overrides it.
+    /// </summary>
+    void PrepareTokens(KernelPath path, ReadOnlySpan<float> input, int inFeatures, int tokens, int first, int end,
+        Span<byte> prepared, int preparedBytesPerToken)
+    {
+        for (int t = first; t < end; t++)
+        {
+            Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens,
+                prepared.Slice(t * preparedBytesPerToken, preparedBytesPerToken));
+        }
+    }
+
+    /// <summary>
     /// For every token t and every row r of the block: <c>block.Output[t·OutFeatures + RowStart + r] = Σ_i x[t, i]·W[RowStart + r, i]</c>
     /// (plus <c>block.Bias[r]</c> when <see cref="AddsBias"/>). Called concurrently for disjoint row blocks; must not
     /// write anything else.

@@ -134,8 +134,7 @@ public static unsafe class MatMul
     {
         if (pool is null || tokens < 4)
         {
-            for (int t = 0; t < tokens; t++)
-                kernel.Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens, prepared.Slice(t * preparedPerToken, preparedPerToken));
+            kernel.PrepareTokens(path, input, inFeatures, tokens, 0, tokens, prepared, preparedPerToken);
             return;
         }
         fixed (float* x = input)
@@ -165,11 +164,8 @@ public static unsafe class MatMul
         public int Tokens;
 
         public readonly void Invoke(int start, int end)
-        {
-            for (int t = start; t < end; t++)
-                Kernel.Prepare(Path, new ReadOnlySpan<float>(Input + (long)t * InFeatures, InFeatures), Tokens,
-                    new Span<byte>(Prepared + (long)t * PreparedBytesPerToken, PreparedBytesPerToken));
-        }
+            => Kernel.PrepareTokens(Path, new ReadOnlySpan<float>(Input, Tokens * InFeatures), InFeatures, Tokens, start, end,
+                new Span<byte>(Prepared, Tokens * PreparedBytesPerToken), PreparedBytesPerToken);
     }
 
     private static void RunOnCaller(ref BlockBody body, int outFeatures, int rowsPerBlock)

@@ -193,7 +193,7 @@ internal static unsafe class PanelTiles
     };
 
     private static void TileFor<TPanels>(int tokens, float* w, long panelFloats, float* x, int xStride, int n,
-        float* y, int yStride, float* bias) where TPanels : struct, ICount
+        float* y, int yStride, float* bias) where TPanels : struct, ITileCount
     {
         switch (tokens)
         {
@@ -206,25 +206,11 @@ internal static unsafe class PanelTiles
         }
     }
 
-    /// <summary>A count fixed by the type, so that the JIT compiles one tile per shape with the unused
-    /// accumulators gone.</summary>
-    private interface ICount
-    {
-        static abstract int Value { get; }
-    }
-
-    private struct One : ICount { public static int Value => 1; }
-    private struct Two : ICount { public static int Value => 2; }
-    private struct Three : ICount { public static int Value => 3; }
-    private struct Four : ICount { public static int Value => 4; }
-    private struct Five : ICount { public static int Value => 5; }
-    private struct Six : ICount { public static int Value => 6; }
-
     // TTokens tokens (x, x + xStride, …) × TPanels panels (w, w + panelFloats) over all n inputs: one activation
     // broadcast per token and input feeds an FMA per panel, into a tile of outputs held in registers (6 × 2 panels:
     // 12 accumulators, enough independent chains to keep both FMA units busy), which start from the bias (null: 0).
     private static void Tile<TTokens, TPanels>(float* wa, long panelFloats, float* x, int xStride, int n, float* y,
-        int yStride, float* bias) where TTokens : struct, ICount where TPanels : struct, ICount
+        int yStride, float* bias) where TTokens : struct, ITileCount where TPanels : struct, ITileCount
     {
         int tokens = TTokens.Value;
         bool two = TPanels.Value == 2;

@@ -14,7 +14,7 @@ public sealed class MatMulTests : IDisposable
     {
         var data = new TheoryData<TensorType, int, KernelPath>();
         foreach (var type in new[] { TensorType.F32, TensorType.F16, TensorType.BF16 })
-            foreach (int tokens in new[] { 1, 2, 7, 11, 14, 33 })
+            foreach (int tokens in new[] { 1, 2, 7, 11, 14, 16, 33, 50 })
                 foreach (var path in new[] { KernelPath.Scalar, KernelPath.Vector256, KernelPath.Vector512 })
                     data.Add(type, tokens, path);
         return data;
