@@ -37,11 +37,14 @@ public static class FloatConversion
             destination[i] = (Half)source[i];
     }
 
-    // How far ahead the AVX-512 f16 widening fetches its source. A prompt block's rows (64 KiB of f16 for 2048
-    // inputs) are read from memory once, between tiles that hold the core for much longer; with both threads widening,
-    // the widening ran at 3.15 GB/s per thread without the fetches and 3.39 with them (timed inside the F16 kernel, one
-    // run each; 2 and 8 KiB ahead: 3.42 and 3.20). F16 pp128 on StarCoderBase-1B shapes, 5-round alternating runs:
-    // +5 % (together with a prefetch of the next block's head, not kept), +7 %, and +5 % against the previous build.
+    // How far ahead the AVX-512 f16 widening fetches its source. Measured when every F16 prompt widened whole blocks
+    // (64 KiB of f16 for 2048 inputs) read from memory once, between tiles that hold the core for much longer: with both
+    // threads widening, the widening ran at 3.15 GB/s per thread without the fetches and 3.39 with them (timed inside
+    // the F16 kernel, one run each; 2 and 8 KiB ahead: 3.42 and 3.20); F16 pp128 on StarCoderBase-1B shapes, 5-round
+    // alternating runs: +5 % (together with a prefetch of the next block's head, not kept), +7 %, and +5 % against the
+    // previous build. Whole blocks are still widened for prompts of fewer than 16 tokens; TokenLaneTiles, which widens
+    // 1 KiB slices and fetches the next slice itself, runs through here too (4 KiB ahead then lands further along the
+    // same rows or in the next ones).
     private const int StreamPrefetchBytes = 4096;
 
     internal static unsafe void HalfToSingle(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination)

@@ -6,9 +6,10 @@ namespace StarChat.Engine.Kernels;
 /// <summary>
 /// F16 and BF16 weights. One token (decoding): each row is widened on the fly inside the dot product, so the weights
 /// are read once at 2 bytes per value. Several tokens (prompts): the block's rows are widened once into per-thread
-/// f32 scratch — on AVX2 as eight-row panels for <see cref="PanelTiles"/> (f16 through <see cref="RebiasedHalf"/>'s
-/// shortcut, with the activations prepared to match), otherwise row by row for <see cref="FloatTiles"/> — so the
-/// conversion cost is shared by all tokens.
+/// f32 scratch, so the conversion cost is shared by all tokens — on AVX-512, from 16 tokens, a tile's slice at a time
+/// for <see cref="TokenLaneTiles"/> (the activations prepared transposed); on AVX2 as eight-row panels for
+/// <see cref="PanelTiles"/> (f16 through <see cref="RebiasedHalf"/>'s shortcut, with the activations prepared to
+/// match); otherwise row by row for <see cref="FloatTiles"/>.
 /// </summary>
 internal abstract class HalfWidthMatMulKernel : IMatMulKernel
 {
@@ -44,11 +45,7 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     {
         if (!TakesTokenLanes(path, tokens))
         {
-            for (int t = first; t < end; t++)
-            {
-                Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens,
-                    prepared.Slice(t * preparedBytesPerToken, preparedBytesPerToken));
-            }
+            IMatMulKernel.PrepareEachToken(this, path, input, inFeatures, tokens, first, end, prepared, preparedBytesPerToken);
             return;
         }
         int padded = TokenLaneTiles.PaddedTokens(tokens);

@@ -32,10 +32,15 @@ public interface IMatMulKernel
     /// </summary>
     void PrepareTokens(KernelPath path, ReadOnlySpan<float> input, int inFeatures, int tokens, int first, int end,
         Span<byte> prepared, int preparedBytesPerToken)
+        => PrepareEachToken(this, path, input, inFeatures, tokens, first, end, prepared, preparedBytesPerToken);
+
+    /// <summary>The default <see cref="PrepareTokens"/>, for kernels that override it only for some calls.</summary>
+    internal static void PrepareEachToken(IMatMulKernel kernel, KernelPath path, ReadOnlySpan<float> input, int inFeatures,
+        int tokens, int first, int end, Span<byte> prepared, int preparedBytesPerToken)
     {
         for (int t = first; t < end; t++)
         {
-            Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens,
+            kernel.Prepare(path, input.Slice(t * inFeatures, inFeatures), tokens,
                 prepared.Slice(t * preparedBytesPerToken, preparedBytesPerToken));
         }
     }
