@@ -1,6 +1,8 @@
 using System.Text;
 using StarChat.Engine.Tensors;
 
+using StarChat.Formats.IO;
+
 namespace StarChat.Formats.Gguf;
 
 /// <summary>
@@ -87,7 +89,8 @@ public sealed class GgufWriter
     /// <summary>Writes the file.</summary>
     public void WriteTo(string path)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        // Unbuffered: the chunked stream hands it whole 4 MiB chunks, so the page cache keeps the file in 2 MiB folios.
+        using var stream = new ChunkAlignedWriteStream(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0));
         WriteTo(stream);
     }
 
@@ -136,7 +139,7 @@ public sealed class GgufWriter
                 throw new InvalidOperationException($"tensor '{t.Name}': wrote {written} bytes, expected {t.ByteLength}");
             Pad(counting);
         }
-        counting.Flush();
+        stream.Flush();
     }
 
     private long Validate(string name, TensorType type, TensorShape shape)
@@ -229,7 +232,9 @@ public sealed class GgufWriter
         public override bool CanWrite => true;
         public override long Length => _written;
         public override long Position { get => _written; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
+        // BinaryWriter.Flush calls this after each item; the target is flushed once, at the end (a chunked target would
+        // otherwise write each item's bytes as they come).
+        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

@@ -1,3 +1,5 @@
+using StarChat.Formats.IO;
+
 namespace StarChat.Formats.Hub;
 
 /// <summary>Where a resolved model is and how it got there.</summary>
@@ -196,7 +198,7 @@ public sealed class HubModelResolver : IDisposable
     private async Task<long> DownloadLockedAsync(HubRepoInfo info, string path, string incomplete, string display, long? size, CancellationToken ct)
     {
         long received = 0;
-        var file = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        var file = new FileStream(incomplete, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         using (file)
         {
             long have = file.Length;
@@ -205,23 +207,29 @@ public sealed class HubModelResolver : IDisposable
             Progress?.FileStarted(path, size, have);
             if (size is null || have < size)
             {
+                ChunkAlignedWriteStream? chunked = null;
                 try
                 {
                     using var download = await _client.DownloadAsync(info.RepoId, info.Commit, path, have, ct).ConfigureAwait(false);
                     file.SetLength(download.Offset);   // 0 when the server ignored the range: start over
                     file.Position = download.Offset;
+                    // Whole aligned chunks, so the page cache keeps the model in 2 MiB folios for the loads that follow.
+                    chunked = new ChunkAlignedWriteStream(file, leaveOpen: true);
                     byte[] buffer = new byte[1 << 20];
                     int n;
                     while ((n = await download.Content.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                     {
-                        await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                        await chunked.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                         received += n;
                         Progress?.BytesReceived(path, n);
                     }
+                    await chunked.FlushAsync(ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException && e is not HubException)
                 {
-                    await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    // What arrived is kept, for the next run to resume from.
+                    if (chunked is not null)
+                        await chunked.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                     throw new HubException(HubErrorKind.Network,
                         $"{display}: download interrupted at {file.Length} of {size?.ToString() ?? "?"} bytes ({e.Message}); run again to resume", null, e);
                 }

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace StarChat.Formats.IO;
 
 /// <summary>
@@ -14,7 +12,7 @@ namespace StarChat.Formats.IO;
 /// fault is dear, and touching a 2.2 GiB F16 file's pages took 1.1 s of a core against 0.07 s populated, time
 /// the toucher had taken from a 2-core machine's compute threads. Elsewhere it reads one byte of every page.
 /// </remarks>
-internal sealed unsafe partial class PageToucher
+internal sealed unsafe class PageToucher
 {
     private const int PageBytes = 4096;
     // How often the loop looks at the stop flag: every 1 MiB.
@@ -94,28 +92,12 @@ internal sealed unsafe partial class PageToucher
 
     private enum Populate { Try, No, Failed }
 
-    // MADV_POPULATE_READ (Linux 5.14): page tables filled as by read faults, without the faults.
-    private const int MadvisePopulateRead = 22;
-    private const int EINVAL = 22, ENOSYS = 38;
-
     // Populate.Try while madvise works; Populate.No where this kernel or C library has no MADV_POPULATE_READ (the caller
     // touches the pages instead); Populate.Failed when the range cannot be mapped.
-    private static Populate PopulateRead(byte* start, long length)
+    private static Populate PopulateRead(byte* start, long length) => MemoryAdvice.Advise(start, length, MemoryAdvice.PopulateRead) switch
     {
-        nuint misalignment = (nuint)start % PageBytes;
-        try
-        {
-            if (Madvise(start - misalignment, (nuint)length + misalignment, MadvisePopulateRead) == 0)
-                return Populate.Try;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return Populate.No;
-        }
-        int error = Marshal.GetLastPInvokeError();
-        return error is EINVAL or ENOSYS ? Populate.No : Populate.Failed;
-    }
-
-    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
-    private static partial int Madvise(void* address, nuint length, int advice);
+        MemoryAdvice.Outcome.Done => Populate.Try,
+        MemoryAdvice.Outcome.Unsupported => Populate.No,
+        _ => Populate.Failed,
+    };
 }

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using StarChat.Engine.Tensors;
 
+using StarChat.Formats.IO;
+
 namespace StarChat.Formats.Safetensors;
 
 /// <summary>One tensor to write: name, type, shape and its little-endian bytes.</summary>
@@ -36,7 +38,7 @@ public static class SafetensorsWriter
         string temporary = full + ".tmp-" + Environment.ProcessId;
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new ChunkAlignedWriteStream(new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0)))
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
