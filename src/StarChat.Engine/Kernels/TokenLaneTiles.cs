@@ -136,12 +136,75 @@ internal static unsafe class TokenLaneTiles
                 }
             }
         }
-        for (int t = 0; t < tokens; t++)
+        fixed (float* sp = sums)
+        fixed (float* yp = y)
+            WriteBack(sp, padded, rows, tokens, yp + rowOffset, yStride);
+    }
+
+    // y[t·yStride + r] = sums[r·P + t], sixteen rows by sixteen tokens at a time through a register transpose: one
+    // float at a time, this was 9 % of an F16 pp128 profile.
+    private static void WriteBack(float* sums, int padded, int rows, int tokens, float* y, int yStride)
+    {
+        int r = 0;
+        for (; r + Lanes <= rows; r += Lanes)
         {
-            var yt = y.Slice(t * yStride + rowOffset, rows);
-            for (int r = 0; r < rows; r++)
-                yt[r] = sums[r * padded + t];
+            for (int t = 0; t < tokens; t += Lanes)
+                Transpose16(sums + (long)r * padded + t, padded, y + (long)t * yStride + r, yStride, Math.Min(Lanes, tokens - t));
         }
+        for (; r < rows; r++)
+        {
+            for (int t = 0; t < tokens; t++)
+                y[(long)t * yStride + r] = sums[(long)r * padded + t];
+        }
+    }
+
+    // Writes column j of the 16×16 block at `source` (rows `sourceStride` apart) as row j at `target` (rows
+    // `targetStride` apart), for the first `count` columns. Unpacking pairs of rows, then pairs of pairs, leaves lane L
+    // of vector 4g + m holding rows 4g..4g+3 of column 4L + m; two rounds of 128-bit lane shuffles gather the four
+    // groups of each column.
+    private static void Transpose16(float* source, int sourceStride, float* target, int targetStride, int count)
+    {
+        nint s = sourceStride;
+        var (u0, u1, u2, u3) = Quad(source, s);
+        var (u4, u5, u6, u7) = Quad(source + 4 * s, s);
+        var (u8, u9, u10, u11) = Quad(source + 8 * s, s);
+        var (u12, u13, u14, u15) = Quad(source + 12 * s, s);
+        nint t = targetStride;
+        Lanes4(u0, u4, u8, u12, target, 4 * t, count);
+        Lanes4(u1, u5, u9, u13, target + t, 4 * t, count - 1);
+        Lanes4(u2, u6, u10, u14, target + 2 * t, 4 * t, count - 2);
+        Lanes4(u3, u7, u11, u15, target + 3 * t, 4 * t, count - 3);
+    }
+
+    // Rows r..r+3 of the block: vector m holds, in lane L, those four rows of column 4L + m.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Quad(float* row, nint stride)
+    {
+        var r0 = Vector512.Load(row);
+        var r1 = Vector512.Load(row + stride);
+        var r2 = Vector512.Load(row + 2 * stride);
+        var r3 = Vector512.Load(row + 3 * stride);
+        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        return (Avx512F.UnpackLow(t0, t2).AsSingle(), Avx512F.UnpackHigh(t0, t2).AsSingle(),
+            Avx512F.UnpackLow(t1, t3).AsSingle(), Avx512F.UnpackHigh(t1, t3).AsSingle());
+    }
+
+    // Lane L of v0..v3 side by side is column 4L + m: stored at target + L·step while L < count / 4 rounds up.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lanes4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        float* target, nint step, int count)
+    {
+        var x0 = Avx512F.Shuffle4x128(v0, v1, 0x44);
+        var x1 = Avx512F.Shuffle4x128(v0, v1, 0xEE);
+        var x2 = Avx512F.Shuffle4x128(v2, v3, 0x44);
+        var x3 = Avx512F.Shuffle4x128(v2, v3, 0xEE);
+        if (count > 0) Avx512F.Shuffle4x128(x0, x2, 0x88).Store(target);
+        if (count > 4) Avx512F.Shuffle4x128(x0, x2, 0xDD).Store(target + step);
+        if (count > 8) Avx512F.Shuffle4x128(x1, x3, 0x88).Store(target + 2 * step);
+        if (count > 12) Avx512F.Shuffle4x128(x1, x3, 0xDD).Store(target + 3 * step);
     }
 
     /// <summary>Where a tile's weights come from: f32 rows read in place, or f16/bf16 rows widened slice by slice.</summary>

@@ -17,6 +17,11 @@ public sealed class TokenLaneTilesTests
         { 8, 100, 512 },    // 3 + 3 + 1 vectors; one whole slice
         { 3, 16, 21 },      // one short tile, one vector, no padding
         { 24, 48, 600 },
+        // Sums written back sixteen rows by sixteen tokens: whole and partial token blocks, rows left over.
+        { 37, 50, 64 },     // 16 + 16 + 5 rows; a last block of 2 tokens
+        { 16, 29, 40 },     // a last block of 13 tokens
+        { 33, 7, 30 },      // one block of 7 tokens
+        { 32, 61, 20 },
     };
 
     [Theory, MemberData(nameof(Shapes))]
