@@ -106,19 +106,25 @@ public sealed class TokenLaneTilesTests
         }
     }
 
-    [Fact]
-    public void Scatter_InPiecesOfAnySize_IsTheTransposeWithZeroPadding()
+    public static TheoryData<int, int, int[]> ScatterPieces => new()
     {
-        const int tokens = 37, n = 29;
+        // Pieces that start and end inside vectors, as MatMul's threads split the tokens.
+        { 37, 29, [0, 5, 21, 32, 37] },
+        // Whole vectors of tokens (transposed sixteen inputs at a time) with inputs left over, then a partial one.
+        { 37, 29, [0, 32, 37] },
+        { 50, 48, [0, 16, 25, 50] },
+    };
+
+    [Theory, MemberData(nameof(ScatterPieces))]
+    public void Scatter_InPiecesOfAnySize_IsTheTransposeWithZeroPadding(int tokens, int n, int[] bounds)
+    {
         int padded = TokenLaneTiles.PaddedTokens(tokens);
-        Assert.Equal(48, padded);
         var x = KernelTestData.Uniform(tokens * n, seed: 5);
         var xT = new float[n * padded];
         Array.Fill(xT, float.NaN);
 
-        // Pieces that start and end inside vectors, as MatMul's threads split the tokens.
-        foreach (var (first, end) in new[] { (0, 5), (5, 21), (21, 32), (32, 37) })
-            TokenLaneTiles.Scatter(x, n, first, end, padded, xT);
+        for (int i = 0; i + 1 < bounds.Length; i++)
+            TokenLaneTiles.Scatter(x, n, bounds[i], bounds[i + 1], padded, xT);
         TokenLaneTiles.ClearPadding(n, tokens, padded, xT);
 
         for (int k = 0; k < n; k++)
