@@ -12,7 +12,7 @@
 # the memory-bandwidth ceiling (starchat bench --bandwidth: the weights a token reads, read with no arithmetic).
 #
 # Environment: THREADS (2), PROMPT (128), GEN (32), REPS per run (3), ROUNDS (3), WORK (/tmp/starchat-compare),
-# STARCHAT (the repository's ./starchat launcher).
+# STARCHAT (a command to run instead of the repository's CLI, which ./starchat builds).
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -23,7 +23,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$1"; shift
 llama_bench="$build/bin/llama-bench"
 [[ -x "$llama_bench" ]] || { echo "error: $llama_bench not found (build llama.cpp's llama-bench first)" >&2; exit 2; }
-starchat="${STARCHAT:-$root/starchat}"
+# The launcher checks its sources for changes on every start (tens of milliseconds): it builds the CLI once here, and
+# the runs call the built CLI directly, as llama-bench is called, so that load times compare the two programs.
+if [[ -n "${STARCHAT:-}" ]]; then
+    starchat=("$STARCHAT")
+else
+    "$root/starchat" --version >/dev/null
+    starchat=(dotnet "$root/.build/cli/starchat.dll")
+fi
 threads="${THREADS:-2}" prompt="${PROMPT:-128}" gen="${GEN:-32}" reps="${REPS:-3}" rounds="${ROUNDS:-3}"
 work="${WORK:-/tmp/starchat-compare}"
 mkdir -p "$work/runs"
@@ -34,7 +41,7 @@ models=("$@")
 if [[ ${#models[@]} -eq 0 ]]; then
     for type in f16 q8_0 q4_0; do
         file="$work/starcoder-1b-$type.gguf"
-        [[ -f "$file" ]] || "$starchat" bench --synthetic starcoder-1b --type "$type" --write "$file" -p 0 -n 0 >/dev/null
+        [[ -f "$file" ]] || "${starchat[@]}" bench --synthetic starcoder-1b --type "$type" --write "$file" -p 0 -n 0 >/dev/null
         models+=("$file")
     done
 fi
@@ -47,14 +54,14 @@ for ((round = 1; round <= rounds; round++)); do
         /usr/bin/time -f '%M %e' -o "$work/runs/llama-$i-$round.time" \
             "$llama_bench" -m "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/llama-$i-$round.json" 2>/dev/null
         /usr/bin/time -f '%M %e' -o "$work/runs/starchat-$i-$round.time" \
-            "$starchat" bench --model "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/starchat-$i-$round.json" 2>/dev/null
+            "${starchat[@]}" bench --model "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/starchat-$i-$round.json" 2>/dev/null
         # Load-only runs: one prompt token, no generation, one repetition.
         /usr/bin/time -f '%M %e' -o "$work/runs/llama-load-$i-$round.time" \
             "$llama_bench" -m "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
         /usr/bin/time -f '%M %e' -o "$work/runs/starchat-load-$i-$round.time" \
-            "$starchat" bench --model "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
+            "${starchat[@]}" bench --model "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
         # The memory-bandwidth ceiling of generation: the same weights read with no arithmetic.
-        "$starchat" bench --model "$m" -t "$threads" -p 0 -n 0 -r 1 --bandwidth 2>/dev/null \
+        "${starchat[@]}" bench --model "$m" -t "$threads" -p 0 -n 0 -r 1 --bandwidth 2>/dev/null \
             | grep '^memory:' > "$work/runs/ceiling-$i-$round.txt" || true
     done
 done
