@@ -1,4 +1,3 @@
-using System.Globalization;
 using StarChat.Formats.IO;
 using StarChat.Formats.Tests.Support;
 
@@ -120,7 +119,7 @@ public sealed class ChunkAlignedWriteStreamTests : IDisposable
 
         // The "hg" flag (VM_HUGEPAGE) is set where the kernel has transparent huge pages at all; madvise fails without them.
         if (OperatingSystem.IsLinux() && Directory.Exists("/sys/kernel/mm/transparent_hugepage"))
-            Assert.Contains("hg", MappingFlags(path));
+            Assert.Contains("hg", ProcSmaps.Field(path, "VmFlags:").Split(' '));
         Assert.Equal(0, source.Span(0, 16)[7]);
     }
 
@@ -164,20 +163,6 @@ public sealed class ChunkAlignedWriteStreamTests : IDisposable
             next = offset + length;
         }
         Assert.Equal(start + data.Length, next);
-    }
-
-    // The flags line ("VmFlags: rd mr ...") of the mapping of `path` in /proc/self/smaps.
-    private static string MappingFlags(string path)
-    {
-        bool inMapping = false;
-        foreach (string line in File.ReadLines("/proc/self/smaps"))
-        {
-            if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-'))
-                inMapping = line.EndsWith(path, StringComparison.Ordinal);
-            else if (inMapping && line.StartsWith("VmFlags:", StringComparison.Ordinal))
-                return line;
-        }
-        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{path} is not mapped"));
     }
 
     // A memory stream that starts at a given position and records each write it is given.

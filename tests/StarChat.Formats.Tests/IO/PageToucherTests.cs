@@ -113,15 +113,5 @@ public sealed class PageToucherTests : IDisposable
 
     // Rss of the mapping of `path` in /proc/self/smaps, in KiB.
     private static long MappingResidentKiB(string path)
-    {
-        bool inMapping = false;
-        foreach (string line in File.ReadLines("/proc/self/smaps"))
-        {
-            if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-'))
-                inMapping = line.EndsWith(path, StringComparison.Ordinal);
-            else if (inMapping && line.StartsWith("Rss:", StringComparison.Ordinal))
-                return long.Parse(line["Rss:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
-        }
-        throw new InvalidOperationException($"{path} is not mapped");
-    }
+        => long.Parse(ProcSmaps.Field(path, "Rss:").Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
 }
