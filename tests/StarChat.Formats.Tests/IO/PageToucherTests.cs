@@ -42,8 +42,16 @@ public sealed class PageToucherTests : IDisposable
     [Fact]
     public void Prefetch_TwoRanges_MapsThoseAndLeavesTheRestOfTheFile()
     {
-        string path = _temp.File("tensors.bin", new byte[32 * 1024 * 1024]);
         const int MiB = 1024 * 1024;
+        // Written 64 KiB at a time, so that the page cache holds no 2 MiB folios (one written whole could be mapped
+        // whole, past the ranges: see ChunkAlignedWriteStream).
+        string path = Path.Combine(_temp.Path, "tensors.bin");
+        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            var piece = new byte[64 * 1024];
+            for (int written = 0; written < 32 * MiB; written += piece.Length)
+                stream.Write(piece);
+        }
 
         using var source = ByteSource.OpenFile(path);
         // A range that starts mid-page is touched from the start of its page.
