@@ -121,6 +121,7 @@ internal static unsafe class TokenLaneTiles
         fixed (float* xp = xT)
         fixed (float* sp = sums)
         fixed (float* bp = bias)
+        fixed (float* yp = y)
         {
             for (int k = 0; k < n; k += SliceLength)
             {
@@ -143,10 +144,8 @@ internal static unsafe class TokenLaneTiles
                     }
                 }
             }
-        }
-        fixed (float* sp = sums)
-        fixed (float* yp = y)
             WriteBack(sp, padded, rows, tokens, yp + rowOffset, yStride);
+        }
     }
 
     // y[t·yStride + r] = sums[r·P + t], sixteen rows by sixteen tokens at a time through a register transpose: one

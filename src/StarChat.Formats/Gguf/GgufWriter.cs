@@ -1,6 +1,5 @@
 using System.Text;
 using StarChat.Engine.Tensors;
-
 using StarChat.Formats.IO;
 
 namespace StarChat.Formats.Gguf;
@@ -98,6 +97,8 @@ public sealed class GgufWriter
     /// <exception cref="InvalidOperationException">A data callback wrote a different number of bytes than the tensor needs.</exception>
     public void WriteTo(Stream stream)
     {
+        // BinaryWriter passes every value straight to the stream, so the counted position is exact after each call (and a
+        // chunked target gets no flush before the end, which would write the header in pieces).
         var counting = new CountingStream(stream);
         var w = new BinaryWriter(counting, Encoding.UTF8, leaveOpen: true);
         w.Write(GgufFile.Magic);
@@ -107,7 +108,6 @@ public sealed class GgufWriter
         MetadataOffsets.Clear();
         foreach (var (key, value) in _metadata)
         {
-            w.Flush();
             MetadataOffsets.Add(counting.Position);
             WriteString(w, key);
             w.Write((uint)value.Type);
@@ -117,7 +117,6 @@ public sealed class GgufWriter
         long offset = 0;
         foreach (var t in _tensors)
         {
-            w.Flush();
             TensorInfoOffsets.Add(counting.Position);
             WriteString(w, t.Name);
             var ne = t.Shape.ToGgml();
@@ -128,7 +127,6 @@ public sealed class GgufWriter
             w.Write(OffsetOverrides.TryGetValue(t.Name, out ulong forced) ? forced : (ulong)offset);
             offset = GgufFile.AlignUp(offset + t.ByteLength, Alignment);
         }
-        w.Flush();
         Pad(counting);
         foreach (var t in _tensors)
         {
@@ -139,7 +137,7 @@ public sealed class GgufWriter
                 throw new InvalidOperationException($"tensor '{t.Name}': wrote {written} bytes, expected {t.ByteLength}");
             Pad(counting);
         }
-        stream.Flush();
+        counting.Flush();
     }
 
     private long Validate(string name, TensorType type, TensorShape shape)
@@ -232,9 +230,7 @@ public sealed class GgufWriter
         public override bool CanWrite => true;
         public override long Length => _written;
         public override long Position { get => _written; set => throw new NotSupportedException(); }
-        // BinaryWriter.Flush calls this after each item; the target is flushed once, at the end (a chunked target would
-        // otherwise write each item's bytes as they come).
-        public override void Flush() { }
+        public override void Flush() => inner.Flush();
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

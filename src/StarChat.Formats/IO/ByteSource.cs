@@ -143,11 +143,9 @@ internal abstract unsafe class ByteSource : IDisposable
                 _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
                 // The view may start before the requested offset when offset 0 is not page-aligned (it always is here).
                 _pointer = p + _view.PointerOffset;
-                // The kernel maps a file's 2 MiB page-cache folios with one entry each (ext4 and XFS keep a whole aligned
-                // 2 MiB write as one: ChunkAlignedWriteStream), and the advice has a read from disk build them from the
-                // first fault (a cold 1.2 GiB Q8_0 file touched page by page: 0.23 s with it, 0.88 s without). In 4 KiB
-                // pages a 2.2 GiB F16 file cost 0.9 s of a core to touch once mapped and 0.2 s to unmap here; in 2 MiB
-                // pages 0.03 s and under 1 ms.
+                // The kernel maps a file's 2 MiB page-cache folios with one entry each (what they save:
+                // ChunkAlignedWriteStream, which writes files so); the advice has a read from disk build them from the
+                // first fault (a cold 1.2 GiB Q8_0 file touched page by page: 0.23 s with it, 0.88 s without).
                 if (_length >= HugePageBytes)
                     MemoryAdvice.Advise(_pointer, _length, MemoryAdvice.HugePage);
             }

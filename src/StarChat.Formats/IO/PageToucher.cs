@@ -60,7 +60,7 @@ internal sealed unsafe class PageToucher
     private void Run()
     {
         long pages = 0;
-        var populate = OperatingSystem.IsLinux() ? Populate.Try : Populate.No;
+        var populate = Populate.Try;   // MemoryAdvice answers Unsupported off Linux
         foreach (var (rangeOffset, rangeLength) in _ranges)
         {
             // From the page the range starts in: one byte of each page maps all of it.

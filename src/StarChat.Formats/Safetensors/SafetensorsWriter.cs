@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using StarChat.Engine.Tensors;
-
 using StarChat.Formats.IO;
 
 namespace StarChat.Formats.Safetensors;
