@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Spectre.Console;
 using StarChat.Generation.Text;
 using StarChat.Training.Data;
@@ -10,8 +9,6 @@ namespace StarChat.Cli.Commands;
 /// <summary><c>starchat data prepare</c>: dialogues → masked, tokenized training and test splits.</summary>
 internal static class DataCommand
 {
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
-
     public static Command Create()
     {
         var model = CommonOptions.Model("Model folder, tokenizer.json or .gguf file whose tokenizer (and dialogue_template.json) to use");
@@ -48,7 +45,7 @@ internal static class DataCommand
                 };
                 var stats = DatasetPreparation.Run(options, text.Tokenizer, text.Dialogue);
                 if (parse.GetValue(json))
-                    context.Out.WriteLine(JsonSerializer.Serialize(stats, s_indented));
+                    context.Out.WriteLine(stats.ToJson());
                 else
                     Report(context, stats, options.OutputFolder);
                 return ExitCodes.Ok;

@@ -68,7 +68,7 @@ internal static class EvalJudgeCommand
                     var judgments = await EvalProgressView.RunAsync(context, "judge", update =>
                         JudgeRun.RunAsync(options with { Progress = new Progress<(int Done, int Total)>(p => update(p.Done, p.Total, "")) }, cancellationToken)).ConfigureAwait(false);
                     var summary = JudgeSummary.From(judgeMode.ToString().ToLowerInvariant(), judgments);
-                    await File.WriteAllTextAsync(Path.Combine(outDir, "judge-summary.json"), JsonSerializer.Serialize(summary, JsonlFile.Indented), cancellationToken).ConfigureAwait(false);
+                    await File.WriteAllTextAsync(Path.Combine(outDir, "judge-summary.json"), JsonSerializer.Serialize(summary, JsonlFile.TypeInfo<JudgeSummary>(JsonlFile.Indented)), cancellationToken).ConfigureAwait(false);
                     summary.Write(context.Console);
                     return ExitCodes.Ok;
                 }

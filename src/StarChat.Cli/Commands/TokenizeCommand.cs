@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StarChat.Generation.Text;
 using StarChat.Text.Tokenization;
 
@@ -61,16 +62,20 @@ internal static class TokenizeCommand
                 throw new FormatException($"stdin line {lineNo}: not valid JSON ({e.Message})", e);
             }
             var ids = tokenizer.Encode(value, parseSpecial);
-            context.Out.WriteLine(pieces ? Json(tokenizer, ids) : CliJson.Serialize(new { ids }));
+            context.Out.WriteLine(pieces ? Json(tokenizer, ids) : CliJson.Serialize(new TokenIds(ids)));
         }
         return ExitCodes.Ok;
     }
 
     private static string Json(ByteLevelBpeTokenizer tokenizer, int[] ids)
-        => CliJson.Serialize(new
-        {
-            ids,
-            tokens = ids.Select(tokenizer.IdToToken),
-            pieces = ids.Select(id => tokenizer.Decode([id])),
-        });
+        => CliJson.Serialize(new TokenPieces(ids, [.. ids.Select(tokenizer.IdToToken)], [.. ids.Select(id => tokenizer.Decode([id]))]));
 }
+
+/// <summary>A line of <c>tokenize --json</c>.</summary>
+internal sealed record TokenIds([property: JsonPropertyName("ids")] int[] Ids);
+
+/// <summary>A line of <c>tokenize --json --pieces</c>: each id with its vocabulary entry and its decoded text.</summary>
+internal sealed record TokenPieces(
+    [property: JsonPropertyName("ids")] int[] Ids,
+    [property: JsonPropertyName("tokens")] string?[] Tokens,
+    [property: JsonPropertyName("pieces")] string[] Pieces);

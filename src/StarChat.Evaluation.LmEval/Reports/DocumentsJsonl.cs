@@ -13,7 +13,6 @@ namespace StarChat.Evaluation.LmEval.Reports;
 /// </summary>
 public static class DocumentsJsonl
 {
-    private static readonly JsonSerializerOptions s_values = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Appends one line per document to <paramref name="writer"/>.</summary>
@@ -84,9 +83,33 @@ public static class DocumentsJsonl
         {
             if (name == "response") continue;   // already under generation
             w.WritePropertyName(name);
-            JsonSerializer.Serialize(w, value, value?.GetType() ?? typeof(object), s_values);
+            Value(w, value);
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A prediction field: the tasks put in numbers, strings, flags and sequences of them. Written by hand rather than
+    /// by the serializer's reflection, which a native AOT build lacks.
+    /// </summary>
+    private static void Value(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null: w.WriteNullValue(); break;
+            case string s: w.WriteStringValue(s); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case int i: w.WriteNumberValue(i); break;
+            case long l: w.WriteNumberValue(l); break;
+            case double d: w.WriteNumberValue(d); break;
+            case float f: w.WriteNumberValue(f); break;
+            case System.Collections.IEnumerable items:
+                w.WriteStartArray();
+                foreach (var item in items) Value(w, item);
+                w.WriteEndArray();
+                break;
+            default: throw new NotSupportedException($"a prediction field of type {value.GetType()} has no JSON form");
+        }
     }
 
     private static void Number(Utf8JsonWriter w, string name, double value)

@@ -153,7 +153,7 @@ public sealed class EndpointBackend : ICompletionBackend, IChatBackend, IDisposa
             {
                 using var response = await _http.GetAsync(new Uri(_base, "v1/models"), cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode
-                    && await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken).ConfigureAwait(false) is { } list
+                    && await response.Content.ReadFromJsonAsync(EvaluationJsonContext.Default.JsonNode, cancellationToken).ConfigureAwait(false) is { } list
                     && list["data"] is JsonArray { Count: > 0 } data && data[0]?["id"] is JsonValue id && id.TryGetValue(out string? name))
                     return _model = name;
             }
@@ -192,7 +192,7 @@ public sealed class EndpointBackend : ICompletionBackend, IChatBackend, IDisposa
         HttpResponseMessage response;
         try
         {
-            response = await _http.PostAsJsonAsync(uri, body, cancellationToken).ConfigureAwait(false);
+            response = await _http.PostAsJsonAsync(uri, body, EvaluationJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {

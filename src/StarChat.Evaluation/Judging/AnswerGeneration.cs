@@ -37,7 +37,9 @@ public static class AnswerGeneration
                 }
                 file.Append(new AnswerRecord
                 {
-                    QuestionId = System.Text.Json.JsonSerializer.SerializeToElement(int.TryParse(q.Id, out int n) ? (object)n : q.Id),
+                    QuestionId = int.TryParse(q.Id, out int n)
+                        ? System.Text.Json.JsonSerializer.SerializeToElement(n, EvaluationJsonContext.Default.Int32)
+                        : System.Text.Json.JsonSerializer.SerializeToElement(q.Id, EvaluationJsonContext.Default.String),
                     AnswerId = Guid.NewGuid().ToString("N")[..22],
                     ModelId = modelId,
                     Choices = [new AnswerChoice(0, turns)],

@@ -65,7 +65,7 @@ public static class AnswerFile
             AnswerRecord? record;
             try
             {
-                record = row.Deserialize<AnswerRecord>();
+                record = row.Deserialize(EvaluationJsonContext.Default.AnswerRecord);
             }
             catch (JsonException e)
             {

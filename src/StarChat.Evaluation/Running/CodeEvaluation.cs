@@ -209,7 +209,7 @@ public static class CodeEvaluation
 
         var summary = Summarize(options, source, done.Values, executedNow, watch.Elapsed);
         File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.json"),
-            JsonSerializer.Serialize(summary, JsonlFile.Indented));
+            JsonSerializer.Serialize(summary, JsonlFile.TypeInfo<EvaluationSummary>(JsonlFile.Indented)));
         return summary;
     }
 

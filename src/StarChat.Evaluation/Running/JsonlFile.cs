@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace StarChat.Evaluation.Running;
 
@@ -11,7 +12,11 @@ namespace StarChat.Evaluation.Running;
 public sealed class JsonlFile(string path)
 {
     /// <summary>Serializer settings for every JSONL and JSON file the evaluation writes (readable non-ASCII).</summary>
-    public static JsonSerializerOptions Options { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = EvaluationJsonContext.Default,
+    };
 
     /// <summary>As <see cref="Options"/>, indented (summary.json, run.json).</summary>
     public static JsonSerializerOptions Indented { get; } = new(Options) { WriteIndented = true };
@@ -24,7 +29,7 @@ public sealed class JsonlFile(string path)
     /// <summary>Appends one record as a line and flushes it to disk.</summary>
     public void Append<T>(T record)
     {
-        string line = JsonSerializer.Serialize(record, Options) + "\n";
+        string line = JsonSerializer.Serialize(record, TypeInfo<T>(Options)) + "\n";
         lock (_lock)
         {
             using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
@@ -49,7 +54,7 @@ public sealed class JsonlFile(string path)
             bool last = i == lines.Length - 1;
             try
             {
-                records.Add(JsonSerializer.Deserialize<T>(lines[i], Options) ?? throw new JsonException("null record"));
+                records.Add(JsonSerializer.Deserialize(lines[i], TypeInfo<T>(Options)) ?? throw new JsonException("null record"));
             }
             catch (JsonException e) when (!last)
             {
@@ -62,6 +67,12 @@ public sealed class JsonlFile(string path)
         }
         return records;
     }
+
+    /// <summary>
+    /// The compile-time metadata of <typeparamref name="T"/> under <paramref name="options"/> (no reflection, so that a
+    /// native AOT build works); a type missing from <see cref="EvaluationJsonContext"/> fails here, in every build.
+    /// </summary>
+    public static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     /// <summary>Rewrites the file without a torn last line, so later appends start on a fresh line.</summary>
     public void DropTornTail()

@@ -46,13 +46,13 @@ public sealed record RunSettings
         string path = Path.Combine(folder, "run.json");
         if (File.Exists(path))
         {
-            var existing = JsonSerializer.Deserialize<RunSettings>(File.ReadAllText(path), JsonlFile.Options);
+            var existing = JsonSerializer.Deserialize(File.ReadAllText(path), JsonlFile.TypeInfo<RunSettings>(JsonlFile.Options));
             if (existing is not null && existing != this)
                 throw new OutputFolderConflictException(
                     $"{folder} holds a run with other settings ({Describe(existing)}; now {Describe(this)}): pass another --out, or delete the folder to start over");
             return;
         }
-        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonlFile.Indented));
+        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonlFile.TypeInfo<RunSettings>(JsonlFile.Indented)));
     }
 
     private static string Describe(RunSettings s)

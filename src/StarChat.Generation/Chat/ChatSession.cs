@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StarChat.Engine.Inference;
 using StarChat.Generation.Sampling;
 using StarChat.Text.Chat;
@@ -98,7 +99,7 @@ public sealed class ChatSession : IDisposable
     public void Save(string path)
     {
         var doc = new Transcript(System, [.. _history.Select(m => new TranscriptMessage(m.Role, m.Content))]);
-        File.WriteAllText(path, JsonSerializer.Serialize(doc, TranscriptJson.Options));
+        File.WriteAllText(path, JsonSerializer.Serialize(doc, TranscriptJson.Context.Transcript));
     }
 
     /// <summary>Replaces the conversation with one saved by <see cref="Save"/>.</summary>
@@ -108,7 +109,7 @@ public sealed class ChatSession : IDisposable
         Transcript? doc;
         try
         {
-            doc = JsonSerializer.Deserialize<Transcript>(File.ReadAllBytes(path), TranscriptJson.Options);
+            doc = JsonSerializer.Deserialize(File.ReadAllBytes(path), TranscriptJson.Context.Transcript);
         }
         catch (JsonException e)
         {
@@ -163,17 +164,21 @@ public sealed class ChatSession : IDisposable
         return ids;
     }
 
-    private sealed record Transcript(string? System, List<TranscriptMessage> Messages);
+    internal sealed record Transcript(string? System, List<TranscriptMessage> Messages);
 
-    private sealed record TranscriptMessage(string Role, string Content);
+    internal sealed record TranscriptMessage(string Role, string Content);
 
     private static class TranscriptJson
     {
-        public static readonly JsonSerializerOptions Options = new()
+        public static readonly TranscriptJsonContext Context = new(new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             WriteIndented = true,
             Encoder = global::System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        };
+        });
     }
 }
+
+/// <summary>Compile-time JSON metadata for saved chat transcripts (no reflection, so it also works in a native AOT build).</summary>
+[JsonSerializable(typeof(ChatSession.Transcript))]
+internal sealed partial class TranscriptJsonContext : JsonSerializerContext;

@@ -13,7 +13,7 @@ internal static class ApiFlavor
     {
         http.Response.StatusCode = error.Status;
         return IsOpenAi(http.Request.Path)
-            ? http.Response.WriteAsJsonAsync(OpenAiErrors.Body(error), ServerJson.Options)
-            : http.Response.WriteAsJsonAsync(TgiErrors.Body(error), ServerJson.Options);
+            ? http.Response.WriteAsJsonAsync(OpenAiErrors.Body(error), ServerJson.TypeInfo<OpenAiError>())
+            : http.Response.WriteAsJsonAsync(TgiErrors.Body(error), ServerJson.TypeInfo<TgiError>());
     }
 }

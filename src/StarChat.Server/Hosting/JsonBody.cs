@@ -13,7 +13,7 @@ internal static class JsonBody
     {
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(context.Request.Body, ServerJson.Options, context.RequestAborted).ConfigureAwait(false);
+            var value = await JsonSerializer.DeserializeAsync(context.Request.Body, ServerJson.TypeInfo<T>(), context.RequestAborted).ConfigureAwait(false);
             return value is null ? (null, new RequestError(400, "the request body must be a JSON object")) : (value, null);
         }
         catch (JsonException e)

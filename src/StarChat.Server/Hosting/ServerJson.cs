@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace StarChat.Server.Hosting;
 
@@ -14,8 +15,12 @@ internal static class ServerJson
         options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         // Bound nesting for untrusted bodies (messages are flat; 32 is generous).
         options.MaxDepth = 32;
+        options.TypeInfoResolver = ServerJsonContext.Default;
         return options;
     }
 
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
+
+    /// <summary>The compile-time metadata of <typeparamref name="T"/> under <see cref="Options"/>.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

@@ -8,7 +8,7 @@ namespace StarChat.Server.OpenAi;
 internal static class OpenAiErrors
 {
     public static JsonHttpResult<OpenAiError> Result(RequestError error)
-        => TypedResults.Json(Body(error), ServerJson.Options, statusCode: error.Status);
+        => TypedResults.Json(Body(error), ServerJson.TypeInfo<OpenAiError>(), statusCode: error.Status);
 
     public static OpenAiError Body(RequestError error)
         => new(new OpenAiErrorBody(error.Message, Type(error.Status), error.Param, error.Code ?? (object?)CodeFor(error.Status)));

@@ -66,7 +66,7 @@ public static class TgiEndpoints
     private static Results<Ok<HealthStatus>, JsonHttpResult<TgiError>> Health(ModelHost host)
         => host.State == ModelState.Ready
             ? TypedResults.Ok(new HealthStatus("ok"))
-            : TypedResults.Json(new TgiError(host.State == ModelState.Loading ? "loading" : "unhealthy", "healthcheck"), ServerJson.Options, statusCode: 503);
+            : TypedResults.Json(new TgiError(host.State == ModelState.Loading ? "loading" : "unhealthy", "healthcheck"), ServerJson.TypeInfo<TgiError>(), statusCode: 503);
 
     private sealed record Started(TgiMapping.Plan Plan, SequenceHandle Handle, bool Stream);
 

@@ -11,7 +11,7 @@ internal static class TgiErrors
     {
         // TGI answers a request it understood but will not run with 422; malformed JSON stays 400.
         int status = error.Validation ? 422 : error.Status;
-        return TypedResults.Json(Body(error with { Status = status }), ServerJson.Options, statusCode: status);
+        return TypedResults.Json(Body(error with { Status = status }), ServerJson.TypeInfo<TgiError>(), statusCode: status);
     }
 
     public static TgiError Body(RequestError error) => new(error.Message, error.Status switch

@@ -48,7 +48,7 @@ public sealed record DialogueTemplate : IChatFormat
         DialogueTemplate? template;
         try
         {
-            template = JsonSerializer.Deserialize<DialogueTemplate>(File.ReadAllBytes(path));
+            template = JsonSerializer.Deserialize(File.ReadAllBytes(path), TextJsonContext.Default.DialogueTemplate);
         }
         catch (JsonException e)
         {

@@ -62,7 +62,7 @@ public static class TokenizerFiles
         Dictionary<string, int>? vocab;
         try
         {
-            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(vocabPath));
+            vocab = JsonSerializer.Deserialize(File.ReadAllBytes(vocabPath), TextJsonContext.Default.DictionaryStringInt32);
         }
         catch (JsonException e)
         {
@@ -186,7 +186,7 @@ public static class TokenizerFiles
             Dictionary<string, int>? added;
             try
             {
-                added = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(addedPath));
+                added = JsonSerializer.Deserialize(File.ReadAllBytes(addedPath), TextJsonContext.Default.DictionaryStringInt32);
             }
             catch (JsonException e)
             {

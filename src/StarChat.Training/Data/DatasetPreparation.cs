@@ -13,8 +13,6 @@ namespace StarChat.Training.Data;
 /// </summary>
 public static class DatasetPreparation
 {
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
-
     /// <summary>Name of the training split file.</summary>
     public const string TrainFile = "train.jsonl";
 
@@ -97,7 +95,7 @@ public static class DatasetPreparation
             Packed = options.Pack,
             Format = options.Format == DialogueFormat.StarChat ? "starchat" : "alpaca",
         };
-        File.WriteAllText(Path.Combine(options.OutputFolder, StatisticsFile), JsonSerializer.Serialize(stats, s_indented));
+        File.WriteAllText(Path.Combine(options.OutputFolder, StatisticsFile), stats.ToJson());
         return stats;
     }
 

@@ -5,6 +5,9 @@ namespace StarChat.Training.Data;
 /// <summary>What <c>starchat data prepare</c> read, skipped and wrote (saved as <c>stats.json</c>).</summary>
 public sealed record DatasetStatistics
 {
+    /// <summary>The statistics as indented JSON, as <c>stats.json</c> holds them.</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, TrainingJsonContext.Default.DatasetStatistics);
+
     /// <summary>Records read from the input.</summary>
     [JsonPropertyName("dialogues")] public int Dialogues { get; init; }
 

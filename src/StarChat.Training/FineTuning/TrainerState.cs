@@ -34,7 +34,7 @@ public sealed record LogEntry
 /// </summary>
 public sealed record TrainerState
 {
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly TrainingJsonContext s_json = new(new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
 
     /// <summary>The file's name.</summary>
     public const string FileName = "trainer_state.json";
@@ -61,7 +61,7 @@ public sealed record TrainerState
     [JsonPropertyName("log_history")] public IReadOnlyList<LogEntry> LogHistory { get; init; } = [];
 
     /// <summary>Writes the state.</summary>
-    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json));
+    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json.TrainerState));
 
     /// <summary>Reads a state file.</summary>
     /// <exception cref="InvalidDataException">Not a valid state file; the message names it.</exception>
@@ -69,7 +69,7 @@ public sealed record TrainerState
     {
         try
         {
-            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllBytes(path), s_json)
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), s_json.TrainerState)
                 ?? throw new InvalidDataException($"{path}: empty trainer state");
         }
         catch (JsonException e)

@@ -7,10 +7,10 @@ namespace StarChat.Cli.Commands.Info;
 /// <summary>Renders a <see cref="ModelReport"/> as Spectre.Console tables or as JSON. Every value is plain text, never markup.</summary>
 internal static class ModelReportRenderer
 {
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    private static readonly CliJsonContext s_json = new(new JsonSerializerOptions { WriteIndented = true });
 
     public static void WriteJson(ModelReport report, TextWriter output)
-        => output.WriteLine(JsonSerializer.Serialize(report, s_json));
+        => output.WriteLine(JsonSerializer.Serialize(report, s_json.ModelReport));
 
     public static void WriteTables(ModelReport report, TextWriter output)
     {
