@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -96,7 +95,7 @@ public static class CSharpCompiler
         {
           "runtimeOptions": {
             "tfm": "net{{Environment.Version.Major}}.{{Environment.Version.Minor}}",
-            "framework": { "name": "Microsoft.NETCore.App", "version": "{{RuntimeInformation.FrameworkDescription.Split(' ')[^1]}}" },
+            "framework": { "name": "Microsoft.NETCore.App", "version": "{{SharedFramework.Current.Version}}" },
             "configProperties": { "System.GC.Server": false, "System.Globalization.Invariant": true }
           }
         }
@@ -105,7 +104,7 @@ public static class CSharpCompiler
     private static ImmutableArray<MetadataReference> LoadFrameworkReferences()
     {
         // The shared framework's implementation assemblies compile fine as references and match what runs.
-        string dir = RuntimeEnvironment.GetRuntimeDirectory();
+        string dir = SharedFramework.Current.Directory;
         var refs = ImmutableArray.CreateBuilder<MetadataReference>();
         foreach (var dll in Directory.EnumerateFiles(dir, "*.dll"))
         {

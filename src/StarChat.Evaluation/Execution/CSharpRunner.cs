@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace StarChat.Evaluation.Execution;
@@ -24,8 +23,8 @@ public sealed class CSharpRunner(Sandbox sandbox) : IProgramRunner
     /// <summary>GC heap limit of each program.</summary>
     public long GcHeapLimitBytes { get; init; } = 512L << 20;
 
-    /// <summary>The <c>dotnet</c> host that runs the programs (the one running this process).</summary>
-    public static string DotnetHost { get; } = FindHost();
+    /// <summary>The <c>dotnet</c> host that runs the programs (<see cref="SharedFramework"/>).</summary>
+    public static string DotnetHost => SharedFramework.Current.Host;
 
     /// <inheritdoc/>
     public async Task<ExecutionOutcome> RunAsync(string program, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -81,14 +80,5 @@ public sealed class CSharpRunner(Sandbox sandbox) : IProgramRunner
             if (at >= 0) return line[(at + prefix.Length)..].Trim();
         }
         return PythonRunner.LastLine(stderr) ?? "";
-    }
-
-    private static string FindHost()
-    {
-        // The runtime lives in <root>/shared/Microsoft.NETCore.App/<version>/; the host is <root>/dotnet.
-        string runtime = RuntimeEnvironment.GetRuntimeDirectory();
-        string candidate = Path.GetFullPath(Path.Combine(runtime, "..", "..", "..", OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet"));
-        if (File.Exists(candidate)) return candidate;
-        return SandboxProbe.Which("dotnet") ?? "dotnet";
     }
 }
