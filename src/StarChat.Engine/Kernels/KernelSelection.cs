@@ -7,7 +7,8 @@ namespace StarChat.Engine.Kernels;
 /// <c>Vector512</c>, else <see cref="KernelPath.Vector256"/> when it accelerates <c>Vector256</c>, else scalar.
 /// The <c>DOTNET_EnableAVX512=0</c>, <c>DOTNET_EnableAVX2=0</c> and <c>DOTNET_EnableHWIntrinsic=0</c> runtime
 /// knobs therefore move the choice down the ladder, and <c>STARCHAT_KERNEL_PATH</c>
-/// (<c>scalar</c>, <c>vector256</c>, <c>vector512</c>) forces a rung for debugging and benchmarks.
+/// (<c>scalar</c>, <c>vector256</c>, <c>vector512</c>) forces a rung for debugging and benchmarks. The native AOT
+/// CLI has its instruction sets fixed when it is built, so there only <c>STARCHAT_KERNEL_PATH</c> moves the choice.
 /// </summary>
 public static class KernelSelection
 {
