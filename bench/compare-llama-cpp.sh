@@ -29,7 +29,12 @@ if [[ -n "${STARCHAT:-}" ]]; then
     starchat=("$STARCHAT")
 else
     "$root/starchat" --version >/dev/null
-    starchat=(dotnet "$root/.build/cli/starchat.dll")
+    # The native AOT binary, or the launcher's framework-dependent fallback where that could not be built.
+    if [[ -f "$root/.build/cli/starchat.dll" ]]; then
+        starchat=(dotnet "$root/.build/cli/starchat.dll")
+    else
+        starchat=("$root/.build/cli/starchat")
+    fi
 fi
 threads="${THREADS:-2}" prompt="${PROMPT:-128}" gen="${GEN:-32}" reps="${REPS:-3}" rounds="${ROUNDS:-3}"
 work="${WORK:-/tmp/starchat-compare}"

@@ -161,13 +161,10 @@ public class GenerationCommandTests
     {
         if (!OperatingSystem.IsLinux())
             Assert.Skip("SIGINT is sent with kill(1)");
-        string dll = Path.Combine(AppContext.BaseDirectory, "starchat.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, "chat", "--model", SharedPaths.Fixtures("gguf", "small-starchat.q2_k.gguf"), "-n", "900", "--threads", "1"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var psi = CliRunner.StartInfo("chat", "--model", SharedPaths.Fixtures("gguf", "small-starchat.q2_k.gguf"), "-n", "900", "--threads", "1");
+        psi.RedirectStandardInput = true;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
         using var process = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -187,7 +184,9 @@ public class GenerationCommandTests
         process.StandardInput.Flush();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "chat did not exit after /exit");
         Assert.Equal(0, process.ExitCode);
-        Assert.True(Contains(output, "[interrupted]"), output.ToString());
+        string transcript;
+        lock (output) transcript = output.ToString();
+        Assert.Contains("[interrupted]", transcript, StringComparison.Ordinal);
     }
 
     private static bool Contains(System.Text.StringBuilder sb, string text)

@@ -11,13 +11,18 @@ public sealed partial class ServeCommandTests
     [GeneratedRegex(@"listening on (http://[^\s]+)")]
     private static partial Regex ListeningOn();
 
-    /// <summary>Starts <c>starchat serve</c> in-process and waits until it serves the model.</summary>
+    /// <summary>
+    /// Starts <c>starchat serve</c> (in-process, or as <see cref="CliRunner.Program"/>, which a cancellation stops with
+    /// SIGINT as Ctrl+C would) and waits until it serves the model.
+    /// </summary>
     private static async Task<(Uri Url, Task<int> Run, HttpClient Http)> StartAsync(CancellationToken ct, params string[] args)
     {
         var output = new StringWriter();
         var synchronizedOut = TextWriter.Synchronized(output);
-        var run = StarChatCli.Build().Parse(["serve", "--port", "0", .. args])
-            .InvokeAsync(new InvocationConfiguration { Output = synchronizedOut, Error = TextWriter.Synchronized(new StringWriter()) }, ct);
+        var run = CliRunner.Program is null
+            ? StarChatCli.Build().Parse(["serve", "--port", "0", .. args])
+                .InvokeAsync(new InvocationConfiguration { Output = synchronizedOut, Error = TextWriter.Synchronized(new StringWriter()) }, ct)
+            : RunProcessAsync(synchronizedOut, ["serve", "--port", "0", .. args], ct);
 
         Match match;
         while (!(match = ListeningOn().Match(output.ToString())).Success)
@@ -30,6 +35,30 @@ public sealed partial class ServeCommandTests
         while ((await http.GetAsync("/health", ct)).StatusCode != HttpStatusCode.OK)
             await Task.Delay(50, ct);
         return (url, run, http);
+    }
+
+    private static async Task<int> RunProcessAsync(TextWriter output, string[] args, CancellationToken ct)
+    {
+        var psi = CliRunner.StartInfo(args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await interrupt.WaitForExitAsync(CancellationToken.None);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(limit.Token);
+        }
+        return process.ExitCode;
     }
 
     [Fact]
