@@ -6,17 +6,19 @@
 # LLAMA_CPP_BUILD_DIR is a CPU build of llama.cpp (it holds bin/llama-bench); build it yourself beside the project,
 # it is never part of this repository. Without MODEL files, StarCoderBase-1B-shaped synthetic F16, Q8_0 and Q4_0
 # files are written once to $WORK (starchat bench --synthetic starcoder-1b --type T --write FILE).
-# Each round runs llama-bench then starchat bench on each file (alternating, so both see the same machine load);
-# the table shows medians over rounds of each tool's mean t/s (llama-bench's avg_ts), their ratio, peak resident
-# memory and the wall time of a load-only run (one prompt token), then each tool's generation speed as a share of
-# the memory-bandwidth ceiling (starchat bench --bandwidth: the weights a token reads, read with no arithmetic).
+# Each round runs llama-bench and starchat bench on each file, one after the other (so both see the same machine
+# load), llama-bench first in odd rounds and starchat first in even ones. The table shows medians over rounds of each
+# tool's mean t/s (llama-bench's avg_ts), the ratio of those medians and the median of the per-round ratios (on a
+# machine whose speed drifts between rounds, the paired ratio is the steadier figure), peak resident memory and the
+# wall time of a load-only run (one prompt token), then each tool's generation speed as a share of the
+# memory-bandwidth ceiling (starchat bench --bandwidth: the weights a token reads, read with no arithmetic).
 #
 # Environment: THREADS (2), PROMPT (128), GEN (32), REPS per run (3), ROUNDS (3), WORK (/tmp/starchat-compare),
 # STARCHAT (a command to run instead of the repository's CLI, which ./starchat builds).
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,10 +58,17 @@ for ((round = 1; round <= rounds; round++)); do
     for i in "${!models[@]}"; do
         m="${models[$i]}"
         echo "round $round/$rounds: $(basename "$m")" >&2
-        /usr/bin/time -f '%M %e' -o "$work/runs/llama-$i-$round.time" \
-            "$llama_bench" -m "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/llama-$i-$round.json" 2>/dev/null
-        /usr/bin/time -f '%M %e' -o "$work/runs/starchat-$i-$round.time" \
-            "${starchat[@]}" bench --model "$m" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/starchat-$i-$round.json" 2>/dev/null
+        order=(llama starchat)
+        (( round % 2 == 0 )) && order=(starchat llama)
+        for tool in "${order[@]}"; do
+            if [[ $tool == llama ]]; then
+                run=("$llama_bench" -m "$m")
+            else
+                run=("${starchat[@]}" bench --model "$m")
+            fi
+            /usr/bin/time -f '%M %e' -o "$work/runs/$tool-$i-$round.time" \
+                "${run[@]}" -t "$threads" -p "$prompt" -n "$gen" -r "$reps" -o json > "$work/runs/$tool-$i-$round.json" 2>/dev/null
+        done
         # Load-only runs: one prompt token, no generation, one repetition.
         /usr/bin/time -f '%M %e' -o "$work/runs/llama-load-$i-$round.time" \
             "$llama_bench" -m "$m" -t "$threads" -p 1 -n 0 -r 1 -o json > /dev/null 2>&1
@@ -93,23 +102,35 @@ def test_name(rec):
 # llama-bench records the commit it was built from (unknown when built outside a git checkout).
 first = records("llama", 0)[0][0]
 commit = f"{first.get('build_commit')} (build {first.get('build_number')})" if first.get("build_commit", "unknown") != "unknown" else "(commit unknown)"
-print(f"llama.cpp {commit} vs starchat, {threads} threads, medians of {rounds} rounds\n")
-print(f"| model | test | llama.cpp t/s | starchat t/s | ratio |")
-print(f"|---|---|---:|---:|---:|")
+cpu = "unknown CPU"
+try:
+    with open("/proc/cpuinfo") as f:
+        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+except OSError:
+    pass
+rung = records("starchat", 0)[0][0].get("kernel_path", "")
+print(f"llama.cpp {commit} vs starchat, {threads} threads, medians of {rounds} rounds, on {cpu}"
+      + (f" (starchat kernels: {rung})" if rung else "") + "\n")
+print(f"| model | test | llama.cpp t/s | starchat t/s | ratio | median per-round ratio | per round |")
+print(f"|---|---|---:|---:|---:|---:|---|")
 memory, ceiling = [], []
 for i, m in enumerate(models):
     name = os.path.basename(m)
-    per_tool = {}
+    per_tool, per_round = {}, {}
     for tool in ("llama", "starchat"):
         by_test = {}
         for round_records in records(tool, i):
             for rec in round_records:
                 by_test.setdefault(test_name(rec), []).append(rec["avg_ts"])
         per_tool[tool] = {k: statistics.median(v) for k, v in by_test.items()}
+        per_round[tool] = by_test
     for test in sorted(per_tool["llama"], key=lambda t: (t[:2] != "pp", t)):
         ours = per_tool["starchat"].get(test, float("nan"))
         theirs = per_tool["llama"][test]
-        print(f"| {name} | {test} | {theirs:.2f} | {ours:.2f} | {ours / theirs:.2f} |")
+        paired = [o / t for o, t in zip(per_round["starchat"].get(test, []), per_round["llama"][test])]
+        paired_median = statistics.median(paired) if paired else float("nan")
+        print(f"| {name} | {test} | {theirs:.2f} | {ours:.2f} | {ours / theirs:.2f} | {paired_median:.2f} | "
+              + " ".join(f"{r:.2f}" for r in paired) + " |")
     row = [name]
     for tool in ("llama", "starchat"):
         rss = statistics.median(time_file(f"{tool}-{i}-{r}.time")[0] for r in range(1, rounds + 1))
