@@ -7,18 +7,20 @@
 # it is never part of this repository. Without MODEL files, StarCoderBase-1B-shaped synthetic F16, Q8_0 and Q4_0
 # files are written once to $WORK (starchat bench --synthetic starcoder-1b --type T --write FILE).
 # Each round runs llama-bench and starchat bench on each file, one after the other (so both see the same machine
-# load), llama-bench first in odd rounds and starchat first in even ones. The table shows medians over rounds of each
-# tool's mean t/s (llama-bench's avg_ts), the ratio of those medians and the median of the per-round ratios (on a
-# machine whose speed drifts between rounds, the paired ratio is the steadier figure), peak resident memory and the
-# wall time of a load-only run (one prompt token), then each tool's generation speed as a share of the
-# memory-bandwidth ceiling (starchat bench --bandwidth: the weights a token reads, read with no arithmetic).
+# load): the timed runs with llama-bench first in odd rounds and starchat first in even ones, then the load-only runs,
+# llama-bench first. The table shows medians over rounds of each tool's mean t/s (llama-bench's avg_ts), the ratio of
+# those medians and the median of the per-round ratios (on a machine whose speed drifts between rounds, the paired
+# ratio is the steadier figure), peak resident memory and the wall time of a load-only run (one prompt token), then
+# each tool's generation speed as a share of the memory-bandwidth ceiling (starchat bench --bandwidth: the weights a
+# token reads, read with no arithmetic).
 #
 # Environment: THREADS (2), PROMPT (128), GEN (32), REPS per run (3), ROUNDS (3), WORK (/tmp/starchat-compare),
 # STARCHAT (a command to run instead of the repository's CLI, which ./starchat builds).
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    # The comment block at the top of this file, without its '# '.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 2
 fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -116,14 +118,13 @@ print(f"|---|---|---:|---:|---:|---:|---|")
 memory, ceiling = [], []
 for i, m in enumerate(models):
     name = os.path.basename(m)
-    per_tool, per_round = {}, {}
+    per_round = {}
     for tool in ("llama", "starchat"):
-        by_test = {}
+        by_test = per_round[tool] = {}
         for round_records in records(tool, i):
             for rec in round_records:
                 by_test.setdefault(test_name(rec), []).append(rec["avg_ts"])
-        per_tool[tool] = {k: statistics.median(v) for k, v in by_test.items()}
-        per_round[tool] = by_test
+    per_tool = {tool: {k: statistics.median(v) for k, v in by_test.items()} for tool, by_test in per_round.items()}
     for test in sorted(per_tool["llama"], key=lambda t: (t[:2] != "pp", t)):
         ours = per_tool["starchat"].get(test, float("nan"))
         theirs = per_tool["llama"][test]
