@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace StarChat.Engine.Kernels;
 
 /// <summary>
-/// F16 weight rows · f32 activations for decoding on AVX-512, four rows at a time. .NET 10 has no f16 conversion
+/// F16 weight rows · f32 activations for decoding on AVX-512 CPUs that multiply f32 subnormals slowly (Intel's; AMD's
+/// take <see cref="RebiasedHalfDot512"/>), four rows at a time. .NET 10 has no f16 conversion
 /// instruction, so each half is widened with five integer operations per 32 (<see cref="Widening.Widen"/>): its
 /// exponent and mantissa moved into f32's fields and the exponent OR-ed with 224, which makes the f32 the half times
 /// 2^112 — an infinity or NaN stays one, and no weight becomes an f32 subnormal (Intel cores multiply those through a
@@ -169,8 +170,10 @@ internal static class HalfDot512
             throw new ArgumentException("HalfDot512 takes four rows of a length Takes accepts, with activations and sums to match.");
     }
 
+    /// <summary>Fetches each of four rows <see cref="PrefetchBytes"/> ahead of half <paramref name="i"/> (shared with
+    /// <see cref="RebiasedHalfDot512"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref ushort p0, ref ushort p1, ref ushort p2, ref ushort p3, nuint i, nuint length)
+    internal static unsafe void Prefetch(ref ushort p0, ref ushort p1, ref ushort p2, ref ushort p3, nuint i, nuint length)
     {
         const nuint ahead = PrefetchBytes / sizeof(ushort);
         nuint fetch = i + ahead < length ? i + ahead : i + ahead + 3 * length;

@@ -191,15 +191,26 @@ internal abstract class HalfWidthMatMulKernel : IMatMulKernel
     protected abstract void Widen(KernelPath path, ReadOnlySpan<ushort> source, Span<float> destination);
 }
 
-internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
+/// <summary>F16 weights (see <see cref="HalfWidthMatMulKernel"/>).</summary>
+/// <param name="rebiased512">Decoding on AVX-512 takes <see cref="RebiasedHalfDot512"/> (the default where
+/// <see cref="SubnormalOperands.AreFree"/>) rather than <see cref="HalfDot512"/>.</param>
+internal sealed class F16MatMulKernel(bool rebiased512) : HalfWidthMatMulKernel
 {
+    public F16MatMulKernel()
+        : this(SubnormalOperands.AreFree)
+    {
+    }
+
     public override TensorType WeightType => TensorType.F16;
 
     protected override bool IsBFloat16 => false;
 
-    // On AVX2 (InterleavedHalfDot) and AVX-512 (HalfDot512), widens with fewer instructions against activations put
-    // once per matmul in the order of the call's vector width, the last float flagging which (0: neither; AVX2's
-    // shortcut scales them, and fails for large ones); rows they cannot take, and other rungs, use RowDot.
+    // On AVX2 (InterleavedHalfDot) and AVX-512 (RebiasedHalfDot512 where subnormal factors cost nothing, else
+    // HalfDot512), widens with fewer instructions against activations put once per matmul in the order of the call's
+    // vector width, the last float saying which kernel they were put for (the rebiased shortcuts scale them, and fail
+    // for large ones); rows they cannot take, and other rungs, use RowDot.
+    private const float ForRowDot = 0, ForInterleaved256 = 1, ForHalfDot512 = 2, ForRebiased512 = 3;
+
     protected override int DecodingPreparedLength(int inFeatures) => InterleavedHalfDot.IsSupported ? inFeatures + 1 : 0;
 
     protected override void PrepareDecoding(KernelPath path, ReadOnlySpan<float> input, Span<float> prepared)
@@ -207,26 +218,36 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
         if (!InterleavedHalfDot.IsSupported)
             return;
         var order = prepared[..input.Length];
-        if (path == KernelPath.Vector512 && HalfDot512.IsSupported && HalfDot512.Takes(input.Length))
+        if (path == KernelPath.Vector512 && rebiased512 && RebiasedHalfDot512.IsSupported
+            && RebiasedHalfDot512.Takes(input.Length) && RebiasedHalfDot512.TryPrepare(input, order))
+        {
+            prepared[^1] = ForRebiased512;
+        }
+        else if (path == KernelPath.Vector512 && HalfDot512.IsSupported && HalfDot512.Takes(input.Length))
         {
             HalfDot512.Order(input, order);
-            prepared[^1] = 2;
+            prepared[^1] = ForHalfDot512;
         }
         else
         {
-            prepared[^1] = path == KernelPath.Vector256 && InterleavedHalfDot.TryPrepare(input, order) ? 1 : 0;
+            prepared[^1] = path == KernelPath.Vector256 && InterleavedHalfDot.TryPrepare(input, order) ? ForInterleaved256 : ForRowDot;
         }
     }
 
     protected override void MultiplyOneToken(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> prepared, Span<float> y)
     {
         var path = block.Path;
-        if (prepared.Length > n && prepared[n] == 2 && path == KernelPath.Vector512)
+        if (prepared.Length > n && prepared[n] == ForRebiased512 && path == KernelPath.Vector512)
+        {
+            MultiplyOneTokenRebiased512(block, w, n, prepared, y);
+            return;
+        }
+        if (prepared.Length > n && prepared[n] == ForHalfDot512 && path == KernelPath.Vector512)
         {
             MultiplyOneToken512(block, w, n, prepared, y);
             return;
         }
-        if (!InterleavedHalfDot.IsSupported || prepared.Length <= n || prepared[n] != 1 || path != KernelPath.Vector256)
+        if (!InterleavedHalfDot.IsSupported || prepared.Length <= n || prepared[n] != ForInterleaved256 || path != KernelPath.Vector256)
         {
             base.MultiplyOneToken(block, w, n, prepared, y);
             return;
@@ -236,6 +257,23 @@ internal sealed class F16MatMulKernel : HalfWidthMatMulKernel
             var row = w.Slice(r * n, n);
             y[r] = InterleavedHalfDot.TryDot(row, prepared, out float sum) ? sum : RowDot(path, row, block.Input);
         }
+    }
+
+    // Four rows at a time; rows holding an infinity or NaN, and the last few, go to the exact RowDot.
+    private void MultiplyOneTokenRebiased512(in MatMulBlock block, ReadOnlySpan<ushort> w, int n, ReadOnlySpan<float> prepared, Span<float> y)
+    {
+        const int rows = RebiasedHalfDot512.Rows;
+        int r = 0;
+        for (; r + rows <= y.Length; r += rows)
+        {
+            var block4 = w.Slice(r * n, rows * n);
+            if (RebiasedHalfDot512.TryDot4(block4, n, prepared, y.Slice(r, rows)))
+                continue;
+            for (int j = 0; j < rows; j++)
+                y[r + j] = RowDot(block.Path, block4.Slice(j * n, n), block.Input);
+        }
+        for (; r < y.Length; r++)
+            y[r] = RowDot(block.Path, w.Slice(r * n, n), block.Input);
     }
 
     // Eight rows at a time (a segment of HalfSubnormals, on which a block always starts), as two groups of four. The

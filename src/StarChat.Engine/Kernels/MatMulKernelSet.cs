@@ -34,6 +34,10 @@ public sealed class MatMulKernelSet
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown quantized matmul mode"),
     };
 
+    /// <summary>This set with <paramref name="kernel"/> in front for its weight type (tests use it to pin a kernel's
+    /// variant).</summary>
+    internal MatMulKernelSet With(IMatMulKernel kernel) => new(Mode, MatMulKernels.With(_overrides, kernel));
+
     /// <summary>Which choice this set makes for quantized weights.</summary>
     public QuantizedMatMul Mode { get; }
 

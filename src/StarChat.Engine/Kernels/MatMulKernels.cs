@@ -32,7 +32,7 @@ public static class MatMulKernels
     }
 
     // A copy of the kernels with `kernel` in place of the one for its type, or added.
-    private static IMatMulKernel[] With(IMatMulKernel[] kernels, IMatMulKernel kernel)
+    internal static IMatMulKernel[] With(IMatMulKernel[] kernels, IMatMulKernel kernel)
     {
         int at = Array.FindIndex(kernels, k => k.WeightType == kernel.WeightType);
         if (at < 0)

@@ -32,7 +32,7 @@ internal static class RebiasedHalf
 
     // Bit 31 (sign) and 13–27 (exponent and mantissa) once the half sits in the top 16 bits and is shifted right by 3;
     // bits 0–12 are cleared too, for Pairs, whose other half lands there.
-    private const int SignExponentMantissa = unchecked((int)0x8FFFE000);
+    internal const int SignExponentMantissa = unchecked((int)0x8FFFE000);
 
     /// <summary>True when this path runs here (AVX2).</summary>
     public static bool IsSupported => Avx2.IsSupported;

@@ -12,6 +12,9 @@ namespace StarChat.Engine.Tests.Kernels;
 /// </summary>
 public sealed class HalfDot512Tests
 {
+    // Pinned: on AMD CPUs decoding takes RebiasedHalfDot512 by default.
+    private static readonly MatMulKernelSet Exact512 = MatMulKernelSet.Exact.With(new F16MatMulKernel(rebiased512: false));
+
     [Theory]
     [InlineData(32)]
     [InlineData(64)]
@@ -112,7 +115,7 @@ public sealed class HalfDot512Tests
         for (int call = 0; call < 2; call++)
         {
             var fast = new float[rows];
-            MatMul.Multiply(KernelPath.Vector512, x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
+            MatMul.Multiply(Exact512, KernelPath.Vector512, x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
             for (int r = 0; r < rows; r++)
                 Assert.InRange(fast[r], reference[r] - 1e-4f, reference[r] + 1e-4f);
             for (int segment = 0; segment < rows / HalfSubnormals.SegmentRows; segment++)
@@ -137,7 +140,7 @@ public sealed class HalfDot512Tests
         for (int call = 0; call < 2; call++)
         {
             var fast = new float[rows];
-            MatMul.Multiply(KernelPath.Vector512, x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
+            MatMul.Multiply(Exact512, KernelPath.Vector512, x, 1, weight.View, [], fast, pool: null, rowsPerBlock: 0);
             // Exactly zero: the rows took the exact path.
             Assert.All(fast, value => Assert.Equal(0f, value));
         }
