@@ -52,6 +52,11 @@ public interface IMatMulKernel
     /// </summary>
     void Multiply(in MatMulBlock block);
 
+    /// <summary>Output rows per block this kernel wants for a prompt of <paramref name="tokens"/> tokens on
+    /// <paramref name="path"/>, or 0 for <see cref="MatMul"/>'s default (about 128 KiB of f32 rows). <see cref="MatMul"/>
+    /// still gives each thread several blocks.</summary>
+    int PromptRowsPerBlock(KernelPath path, int inFeatures, int tokens) => 0;
+
     /// <summary>True when <see cref="Multiply"/> adds <see cref="MatMulBlock.Bias"/> itself (e.g. by starting its
     /// sums from it), so that <see cref="MatMul"/> does not add it in a second pass over the outputs.</summary>
     bool AddsBias => false;

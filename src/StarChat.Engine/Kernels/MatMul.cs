@@ -87,9 +87,13 @@ public static unsafe class MatMul
 
         if (rowsPerBlock <= 0)
         {
+            int balanced = CeilDiv(outFeatures, BlocksPerThread * (pool?.ThreadCount ?? 1));
+            int preferred = tokens == 1 ? 0 : kernel.PromptRowsPerBlock(path, inFeatures, tokens);
             rowsPerBlock = tokens == 1
-                ? Math.Max(1, Math.Min(DecodeBlockBytes / Math.Max(1, rowBytes), CeilDiv(outFeatures, BlocksPerThread * (pool?.ThreadCount ?? 1))))
-                : Math.Max(PromptMinRows, PromptBlockBytes / Math.Max(1, inFeatures * sizeof(float))) & ~1;
+                ? Math.Max(1, Math.Min(DecodeBlockBytes / Math.Max(1, rowBytes), balanced))
+                : preferred > 0
+                    ? Math.Max(PromptMinRows, Math.Min(preferred, balanced))
+                    : Math.Max(PromptMinRows, PromptBlockBytes / Math.Max(1, inFeatures * sizeof(float))) & ~1;
             // Whole groups of eight rows, for the kernels that take eight at a time.
             if (rowsPerBlock >= 4)
                 rowsPerBlock = (rowsPerBlock + 7) & ~7;

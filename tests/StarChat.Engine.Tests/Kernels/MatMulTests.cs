@@ -173,6 +173,43 @@ public sealed class MatMulTests : IDisposable
         Assert.IsType<DequantizingMatMulKernel>(q4);
     }
 
+    [Theory]
+    [InlineData(200, 1, 32)]     // the kernel's 32 rows (a quarter of the rows would be 50)
+    [InlineData(64, 1, 16)]      // a quarter of the rows each: 16
+    [InlineData(200, 3, 24)]     // three threads, four blocks each: 200 / 12 → 17, in whole groups of eight
+    public void Prompt_KernelsPreferredRowsPerBlock_IsTakenWhileEachThreadGetsFourBlocks(int rows, int threads, int expected)
+    {
+        var weight = NativeTensor.Random(TensorType.F32, rows, 16, seed: 3);
+        var kernel = new BlockRecordingKernel(preferredRows: 32);
+        var set = MatMulKernelSet.Exact.With(kernel);
+        using var pool = new WorkerPool(threadCount: threads, spin: TimeSpan.FromMicroseconds(50));
+        var input = KernelTestData.Uniform(4 * 16, seed: 4);
+        MatMul.Multiply(set, KernelPath.Scalar, input, 4, weight.View, [], new float[4 * rows], threads == 1 ? null : pool, rowsPerBlock: 0);
+        var counts = kernel.RowCounts.OrderBy(c => c).ToArray();
+        Assert.Equal(rows, counts.Sum());
+        Assert.All(counts[1..], count => Assert.Equal(expected, count));   // the shortest may be a remainder
+        Assert.InRange(counts[0], 1, expected);
+        weight.KeepAlive();
+    }
+
+    // Records the rows of each block it is given; the products themselves are not this test's concern.
+    private sealed class BlockRecordingKernel(int preferredRows) : IMatMulKernel
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<int> _rowCounts = [];
+
+        public IReadOnlyCollection<int> RowCounts => _rowCounts;
+
+        public TensorType WeightType => TensorType.F32;
+
+        public int PreparedBytesPerToken(int inFeatures, int tokens) => 0;
+
+        public void Prepare(KernelPath path, ReadOnlySpan<float> input, int tokens, Span<byte> prepared) { }
+
+        public int PromptRowsPerBlock(KernelPath path, int inFeatures, int tokens) => preferredRows;
+
+        public void Multiply(in MatMulBlock block) => _rowCounts.Add(block.RowCount);
+    }
+
     private static void AssertMatchesReference(NativeTensor weight, float[] input, float[] bias, float[] output, int tokens, string context)
     {
         int outFeatures = (int)weight.View.Shape[0], inFeatures = (int)weight.View.Shape[1];
