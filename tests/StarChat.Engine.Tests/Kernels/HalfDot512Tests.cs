@@ -39,9 +39,9 @@ public sealed class HalfDot512Tests
         {
             var row = w.AsSpan(r * n, n);
             Assert.True(HalfDot512.TryFinish(first[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float fromPositions));
-            AssertMatchesDoubleReference(row, x, fromPositions);
+            KernelAssert.HalfDotClose(row, x, fromPositions, relative: 1e-6);
             Assert.True(HalfDot512.TryFinish(later[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float sum));
-            AssertMatchesDoubleReference(row, x, sum);
+            KernelAssert.HalfDotClose(row, x, sum, relative: 1e-6);
         }
     }
 
@@ -67,7 +67,7 @@ public sealed class HalfDot512Tests
             var row = w.AsSpan(r * n, n);
             Assert.True(HalfDot512.TryFinish(scaled[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float fromPositions));
             // 2·10^−7: an excess off by one unit of 2^−25 per subnormal is 10^−6 here.
-            AssertMatchesDoubleReference(row, x, fromPositions, relative: 2e-7);
+            KernelAssert.HalfDotClose(row, x, fromPositions, relative: 2e-7);
         }
     }
 
@@ -93,7 +93,7 @@ public sealed class HalfDot512Tests
             bool finished = HalfDot512.TryFinish(scaled[r], row, HalfSubnormals.Row(layout, HalfDot512.Rows, r), x, out float sum);
             Assert.Equal(r != 2, finished);
             if (finished)
-                AssertMatchesDoubleReference(row, x, sum);
+                KernelAssert.HalfDotClose(row, x, sum, relative: 1e-6);
         }
     }
 
@@ -213,19 +213,6 @@ public sealed class HalfDot512Tests
             Assert.Equal(expected, HalfSubnormals.Row(layout, HalfDot512.Rows, r).ToArray());
         }
         return layout;
-    }
-
-    // Within relative·Σ|w·x| of the float64 sum over the exact halves.
-    private static void AssertMatchesDoubleReference(ReadOnlySpan<ushort> w, float[] x, float actual, double relative = 1e-6)
-    {
-        double expected = 0, magnitude = 0;
-        for (int i = 0; i < w.Length; i++)
-        {
-            double product = (double)BitConverter.UInt16BitsToHalf(w[i]) * x[i];
-            expected += product;
-            magnitude += Math.Abs(product);
-        }
-        Assert.InRange(actual, expected - relative * magnitude - 1e-30, expected + relative * magnitude + 1e-30);
     }
 
     private static void SkipUnlessSupported()

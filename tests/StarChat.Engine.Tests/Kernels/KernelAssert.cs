@@ -12,6 +12,20 @@ internal static class KernelAssert
             Assert.Fail($"{context}: expected {expected:R}, got {actual:R} (error {error:E3} > tolerance {tolerance:E3})");
     }
 
+    /// <summary>A dot product of f16 bit patterns <paramref name="w"/> with <paramref name="x"/> within
+    /// relative·Σ|w·x| of the float64 sum over the exact halves.</summary>
+    public static void HalfDotClose(ReadOnlySpan<ushort> w, ReadOnlySpan<float> x, float actual, double relative)
+    {
+        double expected = 0, magnitude = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            double product = (double)BitConverter.UInt16BitsToHalf(w[i]) * x[i];
+            expected += product;
+            magnitude += Math.Abs(product);
+        }
+        Assert.InRange(actual, expected - relative * magnitude - 1e-30, expected + relative * magnitude + 1e-30);
+    }
+
     /// <summary>Element-wise |expected − actual| ≤ relative·max(|expected|, floor).</summary>
     public static void AllClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double relative, double floor, string context)
     {

@@ -73,7 +73,7 @@ public sealed class RebiasedHalfDot512Tests
             x[i] *= 1000f;
         var sums = Dot4(w, n, x);
         for (int r = 0; r < RebiasedHalfDot512.Rows; r++)
-            AssertMatchesDoubleReference(w.AsSpan(r * n, n), x, sums[r], relative: 1e-6);
+            KernelAssert.HalfDotClose(w.AsSpan(r * n, n), x, sums[r], relative: 1e-6);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class RebiasedHalfDot512Tests
         var x = KernelTestData.Uniform(n, seed: 21);
         var sums = Dot4(w, n, x);
         for (int r = 0; r < RebiasedHalfDot512.Rows; r++)
-            AssertMatchesDoubleReference(w.AsSpan(r * n, n), x, sums[r], relative: 2e-7);
+            KernelAssert.HalfDotClose(w.AsSpan(r * n, n), x, sums[r], relative: 2e-7);
     }
 
     [Theory]
@@ -194,19 +194,6 @@ public sealed class RebiasedHalfDot512Tests
         var sums = new float[RebiasedHalfDot512.Rows];
         Assert.True(RebiasedHalfDot512.TryDot4(w, n, prepared, sums));
         return sums;
-    }
-
-    // Within relative·Σ|w·x| of the float64 sum over the exact halves.
-    private static void AssertMatchesDoubleReference(ReadOnlySpan<ushort> w, float[] x, float actual, double relative)
-    {
-        double expected = 0, magnitude = 0;
-        for (int i = 0; i < w.Length; i++)
-        {
-            double product = (double)BitConverter.UInt16BitsToHalf(w[i]) * x[i];
-            expected += product;
-            magnitude += Math.Abs(product);
-        }
-        Assert.InRange(actual, expected - relative * magnitude - 1e-30, expected + relative * magnitude + 1e-30);
     }
 
     private static void SkipUnlessSupported()
