@@ -32,7 +32,7 @@ internal static class RebiasedHalf
 
     // Bit 31 (sign) and 13–27 (exponent and mantissa) once the half sits in the top 16 bits and is shifted right by 3;
     // bits 0–12 are cleared too, for Pairs, whose other half lands there.
-    internal const int SignExponentMantissa = unchecked((int)0x8FFFE000);
+    private const int SignExponentMantissa = unchecked((int)0x8FFFE000);
 
     /// <summary>True when this path runs here (AVX2).</summary>
     public static bool IsSupported => Avx2.IsSupported;
@@ -59,6 +59,16 @@ internal static class RebiasedHalf
     public static (Vector256<float> First, Vector256<float> Second) Pairs(Vector256<int> pairs, Vector256<int> mask)
         => ((Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(pairs, 16), 3) & mask).AsSingle(),
             (Vector256.ShiftRightArithmetic(pairs, 3) & mask).AsSingle());
+
+    /// <summary>The mask <see cref="Pairs512"/> takes, created once before a loop.</summary>
+    public static Vector512<int> Mask512 => Vector512.Create(SignExponentMantissa);
+
+    /// <summary><see cref="Pairs"/> for sixteen pairs (AVX-512): the first halves of each 32-bit lane, then the second
+    /// halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<float> First, Vector512<float> Second) Pairs512(Vector512<int> pairs, Vector512<int> mask)
+        => ((Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(pairs, 16), 3) & mask).AsSingle(),
+            (Vector512.ShiftRightArithmetic(pairs, 3) & mask).AsSingle());
 
     /// <summary>One half as f32·2^−112, for tails.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

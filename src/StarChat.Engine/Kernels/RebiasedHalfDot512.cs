@@ -69,7 +69,7 @@ internal static class RebiasedHalfDot512
         ref ushort p2 = ref Unsafe.Add(ref p1, n);
         ref ushort p3 = ref Unsafe.Add(ref p2, n);
         ref float px = ref MemoryMarshal.GetReference(prepared);
-        var mask = Vector512.Create(RebiasedHalf.SignExponentMantissa);
+        var mask = RebiasedHalf.Mask512;
         Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
         Vector512<float> c0 = default, c1 = default, d0 = default, d1 = default;
         Vector512<ushort> largest = default;
@@ -82,25 +82,25 @@ internal static class RebiasedHalfDot512
 
             var h = Vector512.LoadUnsafe(ref p0, i);
             largest = Vector512.Max(largest, h + h);        // |h|·2: the sign shifted out
-            var (even, odd) = Pairs(h.AsInt32(), mask);
+            var (even, odd) = RebiasedHalf.Pairs512(h.AsInt32(), mask);
             a0 = Vector512.MultiplyAddEstimate(even, x0, a0);
             a1 = Vector512.MultiplyAddEstimate(odd, x1, a1);
 
             h = Vector512.LoadUnsafe(ref p1, i);
             largest = Vector512.Max(largest, h + h);
-            (even, odd) = Pairs(h.AsInt32(), mask);
+            (even, odd) = RebiasedHalf.Pairs512(h.AsInt32(), mask);
             b0 = Vector512.MultiplyAddEstimate(even, x0, b0);
             b1 = Vector512.MultiplyAddEstimate(odd, x1, b1);
 
             h = Vector512.LoadUnsafe(ref p2, i);
             largest = Vector512.Max(largest, h + h);
-            (even, odd) = Pairs(h.AsInt32(), mask);
+            (even, odd) = RebiasedHalf.Pairs512(h.AsInt32(), mask);
             c0 = Vector512.MultiplyAddEstimate(even, x0, c0);
             c1 = Vector512.MultiplyAddEstimate(odd, x1, c1);
 
             h = Vector512.LoadUnsafe(ref p3, i);
             largest = Vector512.Max(largest, h + h);
-            (even, odd) = Pairs(h.AsInt32(), mask);
+            (even, odd) = RebiasedHalf.Pairs512(h.AsInt32(), mask);
             d0 = Vector512.MultiplyAddEstimate(even, x0, d0);
             d1 = Vector512.MultiplyAddEstimate(odd, x1, d1);
         }
@@ -112,10 +112,4 @@ internal static class RebiasedHalfDot512
         sums[3] = Vector512.Sum(d0 + d1);
         return true;
     }
-
-    // The even halves of each 32-bit lane (the low words), then the odd ones, as f32·2^−112.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float> Even, Vector512<float> Odd) Pairs(Vector512<int> pairs, Vector512<int> mask)
-        => ((Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(pairs, 16), 3) & mask).AsSingle(),
-            (Vector512.ShiftRightArithmetic(pairs, 3) & mask).AsSingle());
 }

@@ -182,9 +182,10 @@ public sealed class MatMulTests : IDisposable
         var weight = NativeTensor.Random(TensorType.F32, rows, 16, seed: 3);
         var kernel = new BlockRecordingKernel(preferredRows: 32);
         var set = MatMulKernelSet.Exact.With(kernel);
-        using var pool = new WorkerPool(threadCount: threads, spin: TimeSpan.FromMicroseconds(50));
+        var pool = threads == 1 ? null : _pool;
+        Assert.Equal(threads, pool?.ThreadCount ?? 1);
         var input = KernelTestData.Uniform(4 * 16, seed: 4);
-        MatMul.Multiply(set, KernelPath.Scalar, input, 4, weight.View, [], new float[4 * rows], threads == 1 ? null : pool, rowsPerBlock: 0);
+        MatMul.Multiply(set, KernelPath.Scalar, input, 4, weight.View, [], new float[4 * rows], pool, rowsPerBlock: 0);
         var counts = kernel.RowCounts.OrderBy(c => c).ToArray();
         Assert.Equal(rows, counts.Sum());
         Assert.All(counts[1..], count => Assert.Equal(expected, count));   // the shortest may be a remainder
